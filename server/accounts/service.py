@@ -1,0 +1,102 @@
+"""Users and devices: who may scan, and with which credentials. Used by the API and the CLI."""
+
+from __future__ import annotations
+
+from server import errors
+from server.accounts.repository import AccountsRepository
+from server.accounts.schemas import (
+    DeviceCreate,
+    DeviceCreated,
+    DevicePublic,
+    UserCreate,
+    UserPublic,
+)
+from server.auth.principal import ADMIN_ROLES, CATALOG_ROLES, Principal
+from server.auth.security import hash_device_key, hash_password, new_device_key
+from server.models import Device, LocationKind, MoveKind, Role, User
+
+
+class AccountsService:
+    def __init__(self, repo: AccountsRepository, who: Principal | None) -> None:
+        """``who`` is None for the command line, which runs with the operator's authority."""
+        self.repo = repo
+        self.who = who
+
+    def _require(self, roles: frozenset[Role], action: str) -> None:
+        if self.who is not None:
+            self.who.check_role(roles, action)
+
+    async def create_user(self, data: UserCreate) -> UserPublic:
+        self._require(ADMIN_ROLES, "create users")
+        if await self.repo.user(data.username):
+            raise errors.AlreadyExists(f"User {data.username} already exists.")
+        warehouse_id = None
+        if data.warehouse:
+            wh = await self.repo.warehouse(data.warehouse)
+            if wh is None:
+                raise errors.NotFound(f"No warehouse {data.warehouse}.")
+            warehouse_id = wh.id
+        user = User(
+            username=data.username,
+            full_name=data.full_name,
+            password_hash=hash_password(data.password),
+            role=data.role,
+            warehouse_id=warehouse_id,
+        )
+        await self.repo.add(user)
+        return UserPublic(
+            username=user.username, full_name=user.full_name, role=data.role,
+            warehouse=data.warehouse, active=True,
+        )
+
+    async def list_users(self) -> list[UserPublic]:
+        self._require(ADMIN_ROLES, "list users")
+        return [
+            UserPublic(username=u.username, full_name=u.full_name, role=Role(u.role),
+                       warehouse=code, active=u.active)
+            for u, code in await self.repo.users()
+        ]
+
+    async def me(self) -> UserPublic:
+        assert self.who is not None
+        if self.who.kind != "user":
+            raise errors.Forbidden("Devices have no user profile; see GET /api/devices.")
+        user = await self.repo.user(self.who.name)
+        if user is None:
+            raise errors.NotFound("No such user.")
+        return UserPublic(
+            username=user.username, full_name=user.full_name, role=Role(user.role),
+            warehouse=await self.repo.warehouse_code(user.warehouse_id), active=user.active,
+        )
+
+    async def create_device(self, data: DeviceCreate) -> DeviceCreated:
+        self._require(ADMIN_ROLES, "register devices")
+        if await self.repo.device(data.name):
+            raise errors.AlreadyExists(f"Device {data.name} already exists.")
+        loc = await self.repo.location(data.location)
+        if loc is None or loc.id is None:
+            raise errors.UnknownLocation(f"No location {data.location}.")
+        if LocationKind(loc.kind).is_virtual:
+            raise errors.InvalidLocation("Bind a device to a physical location, not a virtual one.")
+        if data.type == MoveKind.adjust:
+            raise errors.Invalid("Adjustments need a person's judgement: a device cannot adjust.")
+        key = new_device_key()
+        device = Device(
+            name=data.name, key_hash=hash_device_key(key), key_prefix=key[:12],
+            warehouse_id=loc.warehouse_id, location_id=loc.id, scan_type=data.type,
+        )
+        await self.repo.add(device)
+        wh = await self.repo.warehouse_code(loc.warehouse_id) or ""
+        return DeviceCreated(
+            name=device.name, warehouse=wh, location=loc.code, type=data.type,
+            key_prefix=device.key_prefix, active=True, last_seen_at=None, key=key,
+        )
+
+    async def list_devices(self) -> list[DevicePublic]:
+        self._require(CATALOG_ROLES, "list devices")
+        wid = self.who.warehouse_id if self.who else None
+        return [
+            DevicePublic(name=d.name, warehouse=w, location=loc, type=MoveKind(d.scan_type),
+                         key_prefix=d.key_prefix, active=d.active, last_seen_at=d.last_seen_at)
+            for d, w, loc in await self.repo.devices(wid)
+        ]

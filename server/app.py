@@ -1,0 +1,97 @@
+"""The FastAPI application: built by ``create_app(settings)``; everything it needs is made
+in the lifespan and kept on ``app.state.jxc`` (no module-level engines or clients)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from server import errors
+from server.accounts.endpoints import router as accounts_router
+from server.auth.endpoints import router as auth_router
+from server.auth.service import Authenticator
+from server.catalog.endpoints import router as catalog_router
+from server.db import Database
+from server.deps import AppState
+from server.health.endpoints import router as health_router
+from server.kit.body_limit import BodyLimit
+from server.ledger.endpoints import router as ledger_router
+from server.ledger.writer import ScanWriter
+from server.migrate import upgrade
+from server.scans.endpoints import router as scans_router
+from server.scans.schemas import ScanIn
+from server.settings import Settings
+from server.stream.broker import broker_from_url
+from server.stream.endpoints import router as stream_router
+from server.stream.hub import StockHub
+
+log = logging.getLogger("jxc")
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
+    """``migrate``: bring the database up to date at start (the embedded SQLite default)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        if migrate:
+            await upgrade(db)
+        broker = broker_from_url(settings.broker_url)
+        hub = StockHub(db, broker, f"{settings.broker_channel}:moves",
+                       queue_size=settings.stream_queue)
+        writer = ScanWriter(db, hub.publish, max_qty=settings.max_scan_qty,
+                            max_batch=settings.max_batch, queue_size=settings.writer_queue)
+        await hub.start()
+        await writer.start()
+        app.state.jxc = AppState(settings, db, broker, hub, writer, Authenticator(db, settings))
+        try:
+            yield
+        finally:
+            await writer.stop()
+            await hub.close()
+            await db.dispose()
+
+    app = FastAPI(
+        title="jxc",
+        summary="Real-time, scan-first purchase · sales · inventory (进销存).",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    errors.install_error_handlers(app)
+    for router in (health_router, auth_router, accounts_router, catalog_router, ledger_router,
+                   scans_router, stream_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    _document_scan_body(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _document_scan_body(app: FastAPI) -> None:
+    """``POST /api/scans`` reads its body itself (per-item validation); show its schema."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            defs = ScanIn.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(defs.pop("$defs", {}))
+            components["ScanIn"] = defs
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,125 @@
+"""SQL for warehouses, locations and products."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.models import (
+    VIRTUAL_KINDS,
+    Location,
+    Product,
+    ProductBarcode,
+    StockMove,
+    StockQuant,
+    Warehouse,
+)
+
+
+class CatalogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, obj: object) -> None:
+        self.session.add(obj)
+        await self.session.flush()
+
+    async def delete(self, obj: object) -> None:
+        await self.session.delete(obj)
+        await self.session.flush()
+
+    # warehouses
+    async def warehouse(self, code: str) -> Warehouse | None:
+        return (
+            await self.session.execute(select(Warehouse).where(Warehouse.code == code))
+        ).scalar_one_or_none()
+
+    async def warehouse_by_id(self, wid: int) -> Warehouse | None:
+        return await self.session.get(Warehouse, wid)
+
+    async def warehouses(self, ids: Sequence[int] | None) -> list[Warehouse]:
+        stmt = select(Warehouse).order_by(Warehouse.code)
+        if ids is not None:
+            stmt = stmt.where(Warehouse.id.in_(ids))  # type: ignore[union-attr]
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def warehouse_has_moves(self, wid: int) -> bool:
+        stmt = select(exists().where(StockMove.warehouse_id == wid))
+        return bool((await self.session.execute(stmt)).scalar())
+
+    # locations
+    async def location(self, code: str) -> Location | None:
+        return (
+            await self.session.execute(select(Location).where(Location.code == code))
+        ).scalar_one_or_none()
+
+    async def location_by_ref(self, ref: str) -> Location | None:
+        stmt = select(Location).where(or_(Location.code == ref, Location.barcode == ref))
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def locations(
+        self, warehouse_ids: Sequence[int] | None, kind: str | None, include_virtual: bool
+    ) -> list[tuple[Location, str]]:
+        stmt = (
+            select(Location, Warehouse.code)
+            .join(Warehouse, Warehouse.id == Location.warehouse_id)  # type: ignore[arg-type]
+            .order_by(Warehouse.code, Location.code)
+        )
+        if warehouse_ids is not None:
+            stmt = stmt.where(Location.warehouse_id.in_(warehouse_ids))  # type: ignore[attr-defined]
+        if kind is not None:
+            stmt = stmt.where(Location.kind == kind)
+        elif not include_virtual:
+            stmt = stmt.where(Location.kind.not_in(list(VIRTUAL_KINDS)))  # type: ignore[attr-defined]
+        return [(loc, code) for loc, code in await self.session.execute(stmt)]
+
+    async def location_in_use(self, lid: int) -> bool:
+        moved = exists().where(
+            or_(StockMove.from_location_id == lid, StockMove.to_location_id == lid)
+        )
+        held = exists().where(StockQuant.location_id == lid)
+        return bool((await self.session.execute(select(or_(moved, held)))).scalar())
+
+    async def warehouse_locations(self, wid: int) -> list[Location]:
+        stmt = select(Location).where(Location.warehouse_id == wid)
+        return list((await self.session.execute(stmt)).scalars())
+
+    # products
+    async def product(self, sku: str) -> Product | None:
+        return (
+            await self.session.execute(select(Product).where(Product.sku == sku))
+        ).scalar_one_or_none()
+
+    async def products(self, q: str | None, limit: int, offset: int) -> list[Product]:
+        stmt = select(Product).order_by(Product.sku).limit(limit).offset(offset)
+        if q:
+            like = f"%{q}%"
+            stmt = stmt.where(or_(Product.sku.ilike(like), Product.name.ilike(like)))  # type: ignore[attr-defined]
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def barcodes(self, product_ids: Sequence[int]) -> dict[int, list[ProductBarcode]]:
+        stmt = (
+            select(ProductBarcode)
+            .where(ProductBarcode.product_id.in_(product_ids))  # type: ignore[attr-defined]
+            .order_by(ProductBarcode.id)
+        )
+        found: dict[int, list[ProductBarcode]] = {pid: [] for pid in product_ids}
+        for bc in (await self.session.execute(stmt)).scalars():
+            found[bc.product_id].append(bc)
+        return found
+
+    async def barcode_taken(self, code: str, gtin14: str | None) -> ProductBarcode | None:
+        cond = ProductBarcode.code == code
+        if gtin14:
+            cond = or_(cond, ProductBarcode.gtin14 == gtin14)  # type: ignore[assignment]
+        return (await self.session.execute(select(ProductBarcode).where(cond))).scalars().first()
+
+    async def product_has_moves(self, pid: int) -> bool:
+        stmt = select(exists().where(StockMove.product_id == pid))
+        return bool((await self.session.execute(stmt)).scalar())
+
+    async def product_has_stock(self, pid: int) -> bool:
+        stmt = select(exists().where(StockQuant.product_id == pid, StockQuant.qty != 0))
+        return bool((await self.session.execute(stmt)).scalar())

@@ -1,0 +1,100 @@
+"""Warehouses, locations and products: the SQLModel families of the API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.kit.quantity import Qty
+from server.models import BarcodeKind, LocationKind, Tracking
+
+CODE = r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$"  # no ':' (reserved for virtual locations)
+
+
+class WarehouseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: str = Field(min_length=1, max_length=32, pattern=CODE)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class WarehouseUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class WarehousePublic(BaseModel):
+    code: str
+    name: str
+
+
+class LocationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: str = Field(min_length=1, max_length=64, pattern=CODE)
+    warehouse: str = Field(min_length=1, max_length=32)
+    kind: LocationKind = LocationKind.bin
+    barcode: str | None = Field(default=None, min_length=1, max_length=128)
+    name: str | None = Field(default=None, max_length=200)
+
+
+class LocationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    barcode: str | None = Field(default=None, min_length=1, max_length=128)
+    name: str | None = Field(default=None, max_length=200)
+    active: bool | None = None
+
+
+class LocationPublic(BaseModel):
+    code: str
+    warehouse: str
+    kind: LocationKind
+    barcode: str | None
+    name: str | None
+    active: bool
+    virtual: bool
+
+
+class BarcodePublic(BaseModel):
+    code: str
+    kind: BarcodeKind
+    gtin14: str | None
+
+
+class ProductBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=300)
+    unit: str = Field(default="pcs", min_length=1, max_length=16)
+    tracking: Tracking = Tracking.none
+    safety_stock: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3)
+    allow_negative: bool = False
+
+
+class ProductCreate(ProductBase):
+    sku: str = Field(min_length=1, max_length=64, pattern=CODE)
+    barcodes: list[str] = Field(default_factory=list, max_length=50)
+
+
+class ProductUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    unit: str | None = Field(default=None, min_length=1, max_length=16)
+    tracking: Tracking | None = None
+    safety_stock: Decimal | None = Field(default=None, ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3)
+    allow_negative: bool | None = None
+    active: bool | None = None
+
+
+class BarcodeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: str = Field(min_length=1, max_length=128)
+
+
+class ProductPublic(BaseModel):
+    sku: str
+    name: str
+    unit: str
+    tracking: Tracking
+    safety_stock: Qty
+    allow_negative: bool
+    active: bool
+    barcodes: list[BarcodePublic]

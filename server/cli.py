@@ -1,0 +1,189 @@
+"""The ``jxc`` command: serve, demo, database migrations, users and devices."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+
+from server import errors
+from server.accounts.repository import AccountsRepository
+from server.accounts.schemas import DeviceCreate, UserCreate
+from server.accounts.service import AccountsService
+from server.app import create_app
+from server.db import Database
+from server.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed
+from server.migrate import upgrade
+from server.models import MoveKind, Role
+from server.serve import uvicorn_config
+from server.settings import Settings
+
+app = typer.Typer(help="jxc: real-time, scan-first purchase · sales · inventory.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+device_app = typer.Typer(help="Devices: fixed scanners, RFID readers, agents.",
+                         no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(device_app, name="device")
+
+DEMO_DB = "sqlite:///./jxc-demo.db"
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        typer.secho(f"jxc: configuration error: {exc.errors()[0]['msg']}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"jxc: {message}", fg="red", err=True)
+    return typer.Exit(1)
+
+
+def _serve(settings: Settings, host: str, port: int, banner: str = "") -> None:
+    migrate = settings.async_database_url.startswith("sqlite")
+    config = uvicorn_config(create_app(settings, migrate=migrate), settings, host, port,
+                            log_level="info")
+    if banner:
+        typer.echo(banner)
+    uvicorn.Server(config).run()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the API, the stock stream and the web page (SQLite is migrated automatically)."""
+    _serve(_settings(), host, port)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Seed a demo warehouse (once) and serve it, in dev mode."""
+    os.environ.setdefault("JXC_ENV", "dev")
+    os.environ.setdefault("JXC_DATABASE_URL", DEMO_DB)
+    settings = _settings()
+
+    async def prepare() -> str | None:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+            info = await seed(db)
+        finally:
+            await db.dispose()
+        return info.device_key if info else None
+
+    key = asyncio.run(prepare())
+    logins = "\n".join(f"    {u:<11} {DEMO_PASSWORD}   ({r})" for u, r, _ in DEMO_USERS)
+    device = (f"\n  Device 'dock-scanner-1' (receives at DOCK-01), API key shown once:\n    {key}\n"
+              if key else "\n  (demo data already seeded; device keys were shown the first time)\n")
+    banner = (
+        f"\n  jxc demo is starting on http://{host}:{port}/\n"
+        f"    live stock page   http://{host}:{port}/\n"
+        f"    API docs          http://{host}:{port}/docs\n"
+        f"  Database: {settings.database_url}   Broker: {settings.broker_url}\n\n"
+        f"  Logins (username  password):\n{logins}\n{device}"
+    )
+    _serve(settings, host, port, banner)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to JXC_DATABASE_URL."""
+    settings = _settings()
+
+    async def run() -> None:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    typer.echo(f"Database is up to date: {settings.database_url}")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Repeat password: "):
+            raise _fail("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+async def _with_accounts(settings: Settings, action: str, data: object) -> object:
+    db = Database(settings.database_url)
+    try:
+        if settings.async_database_url.startswith("sqlite"):
+            await upgrade(db)
+        async with db.session(write=True) as session:
+            service = AccountsService(AccountsRepository(session), None)
+            return await getattr(service, action)(data)
+    finally:
+        await db.dispose()
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="Username.")],
+    role: Annotated[Role, typer.Option(help="What the user may do.")],
+    warehouse: Annotated[str | None, typer.Option(help="Bind to one warehouse.")] = None,
+    full_name: Annotated[str | None, typer.Option(help="Shown in the ledger.")] = None,
+) -> None:
+    """Add a user; the password is read from stdin (or asked for on a terminal)."""
+    settings = _settings()
+    try:
+        data = UserCreate(username=name, password=_read_password(), role=role,
+                          warehouse=warehouse, full_name=full_name)
+        asyncio.run(_with_accounts(settings, "create_user", data))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise _fail(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from exc
+    except errors.AppError as exc:
+        raise _fail(exc.message) from exc
+    typer.echo(f"User {name} added with role {role.value}.")
+
+
+@device_app.command("add")
+def device_add(
+    name: Annotated[str, typer.Argument(help="Device name, e.g. dock-2-scanner.")],
+    location: Annotated[str, typer.Option(help="Location code or barcode it is bound to.")],
+    type: Annotated[MoveKind, typer.Option(help="Its scans' type.")] = MoveKind.receive,
+) -> None:
+    """Register a device and print its API key (shown only this once)."""
+    settings = _settings()
+    try:
+        data = DeviceCreate(name=name, location=location, type=type)
+        created = asyncio.run(_with_accounts(settings, "create_device", data))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise _fail(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from exc
+    except errors.AppError as exc:
+        raise _fail(exc.message) from exc
+    typer.echo(f"Device {name} bound to {location} ({type.value}). Its API key, shown once:")
+    typer.echo(getattr(created, "key"))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
+
+

@@ -1,0 +1,143 @@
+"""``jxc demo``: a realistic small warehouse, seeded through the same services as the API."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from scanner import gtin14
+from server.accounts.repository import AccountsRepository
+from server.accounts.schemas import DeviceCreate, UserCreate
+from server.accounts.service import AccountsService
+from server.auth.principal import Principal
+from server.catalog.repository import CatalogRepository
+from server.catalog.schemas import LocationCreate, ProductCreate, WarehouseCreate
+from server.catalog.service import CatalogService
+from server.db import Database
+from server.ledger.repository import LedgerRepository
+from server.ledger.service import LedgerService, PendingScan
+from server.models import LocationKind, MoveKind, Role, Tracking
+from server.scans.schemas import ScanIn
+
+DEMO_PASSWORD = "demo-pass-1"  # noqa: S105 - printed for the demo on purpose
+DEMO_USERS = [
+    ("admin", Role.admin, "Ada Admin"),
+    ("supervisor", Role.supervisor, "Sun Supervisor"),
+    ("receiver", Role.receiver, "Rui Receiver"),
+    ("picker", Role.picker, "Pei Picker"),
+    ("counter", Role.counter, "Chen Counter"),
+]
+# (name, unit, tracking, shelf life days or None)
+CATALOGUE = [
+    ("Jasmine green tea 250 g", "pcs", Tracking.lot, 540),
+    ("Oolong tea 500 g", "pcs", Tracking.lot, 720),
+    ("Soy sauce 500 ml", "pcs", Tracking.lot, 365),
+    ("Rice vinegar 500 ml", "pcs", Tracking.lot, 365),
+    ("Instant noodles, beef (5-pack)", "pack", Tracking.lot, 180),
+    ("Sesame oil 250 ml", "pcs", Tracking.lot, 400),
+    ("Chili crisp 210 g", "pcs", Tracking.lot, 300),
+    ("Dumpling wrappers 500 g", "pcs", Tracking.lot, 60),
+    ("Long-grain rice 5 kg", "bag", Tracking.none, None),
+    ("Wheat flour 2.5 kg", "bag", Tracking.none, None),
+    ("Bottled water 550 ml (24)", "case", Tracking.none, None),
+    ("Paper towels (6 rolls)", "pack", Tracking.none, None),
+    ("Dish soap 1 L", "pcs", Tracking.none, None),
+    ("Laundry detergent 3 kg", "pcs", Tracking.none, None),
+    ("Toothpaste 120 g", "pcs", Tracking.none, None),
+    ("Shampoo 400 ml", "pcs", Tracking.none, None),
+    ("AA batteries (4)", "pack", Tracking.none, None),
+    ("USB-C cable 1 m", "pcs", Tracking.none, None),
+    ("LED bulb E27 9 W", "pcs", Tracking.none, None),
+    ("Extension cord 3 m", "pcs", Tracking.none, None),
+    ("Thermos flask 500 ml", "pcs", Tracking.none, None),
+    ("Rice cooker 3 L", "pcs", Tracking.serial, None),
+    ("Electric kettle 1.7 L", "pcs", Tracking.serial, None),
+    ("Bluetooth speaker", "pcs", Tracking.serial, None),
+    ("Notebook A5", "pcs", Tracking.none, None),
+    ("Gel pens (10)", "pack", Tracking.none, None),
+    ("Packing tape 48 mm", "roll", Tracking.none, None),
+    ("Cardboard box 40x30x30", "pcs", Tracking.none, None),
+    ("Stretch film 500 mm", "roll", Tracking.none, None),
+    ("Work gloves (pair)", "pair", Tracking.none, None),
+    ("Safety vest, size L", "pcs", Tracking.none, None),
+    ("Hand sanitiser 500 ml", "pcs", Tracking.lot, 730),
+    ("Face masks (50)", "box", Tracking.lot, 1095),
+    ("Vitamin C tablets (60)", "bottle", Tracking.lot, 540),
+    ("Honey 500 g", "jar", Tracking.lot, 900),
+    ("Peanut butter 340 g", "jar", Tracking.lot, 270),
+]
+
+
+@dataclass
+class DemoInfo:
+    device_name: str
+    device_key: str
+
+
+def with_check_digit(body: str) -> str:
+    """Append the GS1 check digit to a GTIN body (7, 11, 12 or 13 digits)."""
+    return next(body + d for d in "0123456789" if gtin14(body + d))
+
+
+async def seed(db: Database, *, seed_value: int = 7) -> DemoInfo | None:
+    """Seed once: does nothing (returns None) when the database already has a warehouse."""
+    rng = random.Random(seed_value)
+    async with db.session(write=True) as session:
+        catalog_repo = CatalogRepository(session)
+        if await catalog_repo.warehouses(None):
+            return None
+        accounts = AccountsService(AccountsRepository(session), None)
+        for username, role, full_name in DEMO_USERS:
+            await accounts.create_user(UserCreate(
+                username=username, password=DEMO_PASSWORD, role=role, full_name=full_name))
+        admin_user = await AccountsRepository(session).user("admin")
+        assert admin_user is not None and admin_user.id is not None
+        admin = Principal("user", admin_user.id, "admin", Role.admin)
+        catalog = CatalogService(catalog_repo, admin)
+        await catalog.create_warehouse(WarehouseCreate(code="WH1", name="Shanghai DC"))
+        await catalog.create_location(LocationCreate(
+            code="DOCK-01", warehouse="WH1", kind=LocationKind.dock, barcode="LOC-DOCK-01",
+            name="Receiving dock 1"))
+        await catalog.create_location(LocationCreate(
+            code="STAGE-01", warehouse="WH1", kind=LocationKind.staging, barcode="LOC-STAGE-01",
+            name="Outbound staging"))
+        bins = [f"{aisle}-{bay:02d}-{level:02d}" for aisle in "ABC" for bay in (1, 2, 3, 4)
+                for level in (1, 2)]
+        for code in bins:
+            await catalog.create_location(LocationCreate(
+                code=code, warehouse="WH1", kind=LocationKind.bin, barcode=f"LOC-{code}"))
+        skus: list[tuple[str, Tracking, int | None]] = []
+        for i, (name, unit, tracking, shelf) in enumerate(CATALOGUE, start=1):
+            sku = f"SKU-{i:04d}"
+            ean = with_check_digit(f"6901234{i:05d}")  # EAN-13, GS1 China prefix
+            case = with_check_digit("1" + ean[:-1])  # GTIN-14 of a case of the same item
+            await catalog.create_product(ProductCreate(
+                sku=sku, name=name, unit=unit, tracking=tracking, barcodes=[ean, case],
+                safety_stock=Decimal(rng.choice([0, 5, 10, 20]))))
+            skus.append((sku, tracking, shelf))
+        device = await accounts.create_device(
+            DeviceCreate(name="dock-scanner-1", location="DOCK-01", type=MoveKind.receive))
+
+        # Opening stock, received through the ledger like any other scan.
+        scans: list[PendingScan] = []
+        today = datetime.now(UTC).date()
+        for sku, tracking, shelf in skus:
+            for _ in range(1 if tracking == Tracking.serial else rng.choice([1, 2])):
+                lot = None
+                expiry = None
+                qty = Decimal(rng.randint(3, 60))
+                if tracking == Tracking.lot and shelf:
+                    lot = f"L{rng.randint(24000, 26999)}"
+                    expiry = today + timedelta(days=rng.randint(shelf // 6, shelf))
+                elif tracking == Tracking.serial:
+                    lot, qty = f"SN{rng.randint(100000, 999999)}", Decimal(1)
+                scans.append(PendingScan(ScanIn(
+                    event_id=uuid.uuid4(), type=MoveKind.receive, code=sku, qty=qty,
+                    location=rng.choice(bins), lot=lot, expiry=expiry, reference="OPENING"),
+                    admin))
+        await LedgerService(LedgerRepository(session), max_qty=1_000_000).apply_batch(scans)
+    return DemoInfo(device.name, device.key)
+

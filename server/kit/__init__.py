@@ -1,0 +1,1 @@
+"""Shared building blocks, one named module each."""

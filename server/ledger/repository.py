@@ -1,0 +1,276 @@
+"""All SQL of the ledger: the head lock, idempotency records, quants, moves, and the
+look-ups a batch of scans needs. Set-based: a batch costs a fixed number of statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.models import (
+    VIRTUAL_KINDS,
+    LedgerHead,
+    Location,
+    Lot,
+    Product,
+    ProductBarcode,
+    ScanEvent,
+    StockMove,
+    StockQuant,
+    Warehouse,
+)
+
+head_t = LedgerHead.__table__  # type: ignore[attr-defined]
+event_t = ScanEvent.__table__  # type: ignore[attr-defined]
+move_t = StockMove.__table__  # type: ignore[attr-defined]
+quant_t = StockQuant.__table__  # type: ignore[attr-defined]
+lot_t = Lot.__table__  # type: ignore[attr-defined]
+loc_t = Location.__table__  # type: ignore[attr-defined]
+product_t = Product.__table__  # type: ignore[attr-defined]
+barcode_t = ProductBarcode.__table__  # type: ignore[attr-defined]
+wh_t = Warehouse.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(slots=True)
+class QuantRow:
+    id: int | None
+    product_id: int
+    location_id: int
+    lot_id: int | None
+    qty: Decimal
+    physical: bool
+    dirty: bool = False
+
+
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class LedgerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- the head: serialises writers so seq follows commit order, gap-free ---
+    async def lock_head(self) -> int:
+        stmt = select(head_t.c.seq).where(head_t.c.id == 1).with_for_update()
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def set_head(self, seq: int) -> None:
+        await self.session.execute(update(head_t).where(head_t.c.id == 1).values(seq=seq))
+
+    async def head(self) -> int:
+        stmt = select(head_t.c.seq).where(head_t.c.id == 1)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    # --- idempotency ---
+    async def applied_events(self, event_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(event_ids)):
+            stmt = select(event_t.c.event_id, event_t.c.result).where(event_t.c.event_id.in_(chunk))
+            found.update({r.event_id: r.result for r in await self.session.execute(stmt)})
+        return found
+
+    async def insert_events(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(event_t), rows)
+
+    # --- look-ups for resolving scans ---
+    async def products_by_codes(self, codes: Sequence[str], gtins: Sequence[str]) -> list[Row[Any]]:
+        """Products by barcode, GTIN-14 or SKU: rows of (match, product columns...)."""
+        by_barcode = (
+            select(barcode_t.c.code, barcode_t.c.gtin14, product_t)
+            .join(product_t, product_t.c.id == barcode_t.c.product_id)
+            .where(or_(barcode_t.c.code.in_(codes), barcode_t.c.gtin14.in_(gtins)))
+        )
+        rows = list(await self.session.execute(by_barcode))
+        by_sku = select(product_t.c.sku.label("code"), product_t.c.sku.label("gtin14"), product_t)
+        rows += list(await self.session.execute(by_sku.where(product_t.c.sku.in_(codes))))
+        return rows
+
+    async def locations_by_refs(self, refs: Sequence[str]) -> list[Row[Any]]:
+        stmt = select(loc_t).where(or_(loc_t.c.code.in_(refs), loc_t.c.barcode.in_(refs)))
+        return list(await self.session.execute(stmt))
+
+    async def locations_by_ids(self, ids: Sequence[int]) -> list[Row[Any]]:
+        return list(await self.session.execute(select(loc_t).where(loc_t.c.id.in_(ids))))
+
+    async def virtual_locations(self, warehouse_ids: Sequence[int]) -> list[Row[Any]]:
+        stmt = select(loc_t).where(
+            loc_t.c.warehouse_id.in_(warehouse_ids), loc_t.c.kind.in_(list(VIRTUAL_KINDS))
+        )
+        return list(await self.session.execute(stmt))
+
+    async def warehouse_codes(self, ids: Sequence[int]) -> dict[int, str]:
+        stmt = select(wh_t.c.id, wh_t.c.code).where(wh_t.c.id.in_(ids))
+        return {r.id: r.code for r in await self.session.execute(stmt)}
+
+    async def lots(self, keys: Sequence[tuple[int, str]]) -> list[Row[Any]]:
+        rows: list[Row[Any]] = []
+        for chunk in _chunks(list(keys)):
+            stmt = select(lot_t).where(tuple_(lot_t.c.product_id, lot_t.c.number).in_(chunk))
+            rows += list(await self.session.execute(stmt))
+        return rows
+
+    async def lots_by_ids(self, ids: Sequence[int]) -> list[Row[Any]]:
+        return list(await self.session.execute(select(lot_t).where(lot_t.c.id.in_(ids))))
+
+    async def insert_lot(self, product_id: int, number: str, expiry: date | None) -> int:
+        stmt = insert(lot_t).values(product_id=product_id, number=number, expiry=expiry)
+        result = await self.session.execute(stmt.returning(lot_t.c.id))
+        return int(result.scalar_one())
+
+    async def set_lot_expiry(self, lot_id: int, expiry: date) -> None:
+        await self.session.execute(update(lot_t).where(lot_t.c.id == lot_id).values(expiry=expiry))
+
+    # --- quants ---
+    async def quants(
+        self, pairs: Sequence[tuple[int, int]], lot_ids: Sequence[int] = ()
+    ) -> list[QuantRow]:
+        """Quants of these (product, location) pairs, any lot, plus every quant of ``lot_ids``."""
+        base = select(quant_t, loc_t.c.kind).join(loc_t, loc_t.c.id == quant_t.c.location_id)
+        rows: list[Row[Any]] = []
+        for chunk in _chunks(list(pairs)):
+            key = tuple_(quant_t.c.product_id, quant_t.c.location_id)
+            rows += list(await self.session.execute(base.where(key.in_(chunk))))
+        if lot_ids:
+            rows += list(await self.session.execute(base.where(quant_t.c.lot_id.in_(lot_ids))))
+        unique = {r.id: r for r in rows}
+        return [
+            QuantRow(
+                r.id, r.product_id, r.location_id, r.lot_id, r.qty, r.kind not in VIRTUAL_KINDS
+            )
+            for r in unique.values()
+        ]
+
+    async def save_quants(self, quants: Iterable[QuantRow], seq: int) -> None:
+        changed = [q for q in quants if q.dirty]
+        updates = [{"b_id": q.id, "b_qty": q.qty, "b_seq": seq} for q in changed if q.id]
+        inserts = [
+            {
+                "product_id": q.product_id,
+                "location_id": q.location_id,
+                "lot_id": q.lot_id,
+                "qty": q.qty,
+                "updated_seq": seq,
+            }
+            for q in changed
+            if q.id is None
+        ]
+        if updates:
+            stmt = (
+                update(quant_t)
+                .where(quant_t.c.id == bindparam("b_id"))
+                .values(qty=bindparam("b_qty"), updated_seq=bindparam("b_seq"))
+            )
+            await self.session.execute(stmt, updates)
+        if inserts:
+            await self.session.execute(insert(quant_t), inserts)
+
+    # --- moves ---
+    async def insert_moves(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(move_t), rows)
+
+    async def moves_since(
+        self,
+        since: int,
+        limit: int,
+        warehouse_ids: Sequence[int] | None = None,
+        until: int | None = None,
+    ) -> list[Row[Any]]:
+        """Moves after ``since`` (up to ``until``), with the codes clients need."""
+        src, dst = loc_t.alias("src"), loc_t.alias("dst")
+        stmt = (
+            select(
+                move_t,
+                product_t.c.sku,
+                lot_t.c.number.label("lot"),
+                src.c.code.label("from_location"),
+                dst.c.code.label("to_location"),
+                wh_t.c.code.label("warehouse"),
+            )
+            .join(product_t, product_t.c.id == move_t.c.product_id)
+            .outerjoin(lot_t, lot_t.c.id == move_t.c.lot_id)
+            .join(src, src.c.id == move_t.c.from_location_id)
+            .join(dst, dst.c.id == move_t.c.to_location_id)
+            .join(wh_t, wh_t.c.id == move_t.c.warehouse_id)
+            .where(move_t.c.seq > since)
+            .order_by(move_t.c.seq)
+            .limit(limit)
+        )
+        if until is not None:
+            stmt = stmt.where(move_t.c.seq <= until)
+        if warehouse_ids is not None:
+            stmt = stmt.where(move_t.c.warehouse_id.in_(list(warehouse_ids)))
+        return list(await self.session.execute(stmt))
+
+    async def stock(
+        self,
+        *,
+        warehouse_ids: Sequence[int] | None,
+        location: str | None = None,
+        sku: str | None = None,
+        lot: str | None = None,
+        include_virtual: bool = False,
+        limit: int = 10_000,
+        offset: int = 0,
+    ) -> list[Row[Any]]:
+        stmt = (
+            select(
+                product_t.c.sku,
+                product_t.c.name.label("product_name"),
+                product_t.c.unit,
+                loc_t.c.code.label("location"),
+                loc_t.c.kind.label("location_kind"),
+                wh_t.c.code.label("warehouse"),
+                lot_t.c.number.label("lot"),
+                lot_t.c.expiry,
+                quant_t.c.qty,
+            )
+            .join(product_t, product_t.c.id == quant_t.c.product_id)
+            .join(loc_t, loc_t.c.id == quant_t.c.location_id)
+            .join(wh_t, wh_t.c.id == loc_t.c.warehouse_id)
+            .outerjoin(lot_t, lot_t.c.id == quant_t.c.lot_id)
+            .where(quant_t.c.qty != 0)
+            .order_by(wh_t.c.code, loc_t.c.code, product_t.c.sku, lot_t.c.number)
+            .limit(limit)
+            .offset(offset)
+        )
+        if warehouse_ids is not None:
+            stmt = stmt.where(loc_t.c.warehouse_id.in_(list(warehouse_ids)))
+        if location is not None:
+            stmt = stmt.where(or_(loc_t.c.code == location, loc_t.c.barcode == location))
+        if sku is not None:
+            stmt = stmt.where(product_t.c.sku == sku)
+        if lot is not None:
+            stmt = stmt.where(lot_t.c.number == lot)
+        if not include_virtual:
+            stmt = stmt.where(loc_t.c.kind.not_in(list(VIRTUAL_KINDS)))
+        return list(await self.session.execute(stmt))
+
+    # --- verification: quants rebuilt from the ledger ---
+    async def ledger_balances(self) -> dict[tuple[int, int, int | None], Decimal]:
+        """Sum of moves into minus out of each (product, location, lot), from the ledger."""
+        balances: dict[tuple[int, int, int | None], Decimal] = {}
+        for loc_col, sign in ((move_t.c.to_location_id, 1), (move_t.c.from_location_id, -1)):
+            stmt = select(
+                move_t.c.product_id,
+                loc_col.label("loc"),
+                move_t.c.lot_id,
+                func.sum(move_t.c.qty).label("total"),
+            ).group_by(move_t.c.product_id, loc_col, move_t.c.lot_id)
+            for r in await self.session.execute(stmt):
+                key = (r.product_id, r.loc, r.lot_id)
+                balances[key] = balances.get(key, Decimal(0)) + sign * r.total
+        return balances
+
+    async def all_quants(self) -> dict[tuple[int, int, int | None], Decimal]:
+        rows = await self.session.execute(select(quant_t))
+        return {(r.product_id, r.location_id, r.lot_id): r.qty for r in rows}

@@ -1,0 +1,27 @@
+"""All table models, in one place so domains never import each other to reach a model."""
+
+from server.models.location import VIRTUAL_KINDS, Location, LocationKind
+from server.models.product import BarcodeKind, Lot, Product, ProductBarcode, Tracking
+from server.models.stock import LedgerHead, MoveKind, ScanEvent, StockMove, StockQuant
+from server.models.user import Device, Role, User
+from server.models.warehouse import Warehouse
+
+__all__ = [
+    "VIRTUAL_KINDS",
+    "BarcodeKind",
+    "Device",
+    "LedgerHead",
+    "Location",
+    "LocationKind",
+    "Lot",
+    "MoveKind",
+    "Product",
+    "ProductBarcode",
+    "Role",
+    "ScanEvent",
+    "StockMove",
+    "StockQuant",
+    "Tracking",
+    "User",
+    "Warehouse",
+]

@@ -1,0 +1,97 @@
+"""The scan API: ``POST /api/scans`` and ``WS /ws/scans``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import Response
+
+from server import errors
+from server.deps import PrincipalDep, StateDep
+from server.scans.parse import as_items, load_json
+from server.scans.schemas import ScanResult
+from server.scans.service import apply_items, submit_items
+from server.stream.auth import accept_authenticated
+
+router = APIRouter(tags=["scans"])
+
+_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/ScanIn"},
+                    {"type": "array", "items": {"$ref": "#/components/schemas/ScanIn"}},
+                ]
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/api/scans",
+    openapi_extra={"requestBody": _BODY},
+    responses={200: {"model": ScanResult}, 409: {"model": ScanResult}, 422: {"model": ScanResult}},
+)
+async def post_scans(request: Request, state: StateDep, who: PrincipalDep) -> Response:
+    """Apply one scan or a list, in order. One scan: its result, with a 4xx status when it
+    was rejected. A list: 200 and one result per scan (a rejected one undoes no other)."""
+    items, is_list = as_items(load_json(await request.body()))
+    results = await apply_items(state.writer, items, who)
+    if is_list:
+        body = b"[" + b",".join(r.model_dump_json().encode() for r in results) + b"]"
+        return Response(body, media_type="application/json")
+    result = results[0]
+    status = 200
+    if result.status == "rejected" and result.error is not None:
+        status = errors.status_for(result.error.code)
+    return Response(result.model_dump_json(), status_code=status, media_type="application/json")
+
+
+@router.websocket("/ws/scans")
+async def ws_scans(websocket: WebSocket) -> None:
+    """Each message is a scan (or a list of scans); each scan is answered with its result,
+    in order. Send many without waiting: answers follow as batches commit."""
+    state = websocket.app.state.jxc
+    who = await accept_authenticated(websocket, state)
+    if who is None:
+        return
+    pending: asyncio.Queue[asyncio.Future[ScanResult] | None] = asyncio.Queue(
+        state.settings.ws_inflight
+    )
+
+    async def answer() -> None:
+        while (future := await pending.get()) is not None:
+            await websocket.send_text((await future).model_dump_json())
+
+    sender = asyncio.create_task(answer())
+    try:
+        while True:
+            text = await websocket.receive_text()
+            for future in await _submit(state, text, who):
+                await pending.put(future)  # bounded: a client that floods waits here
+    except WebSocketDisconnect:
+        pass
+    finally:
+        with contextlib.suppress(asyncio.QueueFull):
+            pending.put_nowait(None)
+        if not sender.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(sender, timeout=30)
+        sender.cancel()
+
+
+async def _submit(state: Any, text: str, who: Any) -> list[asyncio.Future[ScanResult]]:
+    try:
+        items, _ = as_items(load_json(text))
+    except errors.AppError as exc:
+        done: asyncio.Future[ScanResult] = asyncio.get_running_loop().create_future()
+        done.set_result(ScanResult.rejected(None, exc.code, exc.message))
+        return [done]
+    return await submit_items(state.writer, items, who)
+

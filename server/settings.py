@@ -1,0 +1,56 @@
+"""All configuration, from the environment (prefix ``JXC_``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JXC_", extra="ignore")
+
+    env: Literal["dev", "production"] = "production"
+    database_url: str = "sqlite:///./jxc.db"
+    broker_url: str = "memory://"
+    broker_channel: str = "jxc"
+    secret_key: str = PLACEHOLDER_SECRET
+    token_minutes: int = Field(default=12 * 60, gt=0)
+
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    max_scan_qty: int = Field(default=1_000_000, gt=0)
+    max_batch: int = Field(default=500, gt=0)
+    writer_queue: int = Field(default=10_000, gt=0)
+    stream_queue: int = Field(default=2_000, gt=0)
+    stream_catchup_max: int = Field(default=50_000, gt=0)
+    ws_inflight: int = Field(default=1_000, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.env != "dev" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError(
+                "JXC_SECRET_KEY is the placeholder; set a long random secret "
+                "(or JXC_ENV=dev for a local demo)"
+            )
+        if len(self.secret_key) < 8:
+            raise ValueError("JXC_SECRET_KEY must be at least 8 characters")
+        return self
+
+    @property
+    def async_database_url(self) -> str:
+        return async_url(self.database_url)
+
+
+def async_url(url: str) -> str:
+    """Accept plain ``sqlite://`` / ``postgresql://`` URLs and pick the async driver."""
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url

@@ -1,0 +1,68 @@
+"""``WS /ws/stock``: a snapshot (or the moves since ``since``), then every move as it commits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from server import errors
+from server.stream.auth import deny, ws_credential
+from server.stream.service import StreamService
+
+router = APIRouter(tags=["stream"])
+RESYNC_CLOSE = 4000  # "you fell behind: reconnect with since=<your last seq>"
+
+
+@router.websocket("/ws/stock")
+async def ws_stock(
+    websocket: WebSocket, warehouse: str | None = None, since: int | None = None
+) -> None:
+    state = websocket.app.state.jxc
+    service = StreamService(state.db, state.hub, state.settings)
+    try:
+        who = await state.auth.principal(ws_credential(websocket))
+        if since is not None and since < 0:
+            raise errors.Invalid("since must be 0 or more.")
+        wh = await service.warehouse_filter(who, warehouse)
+    except errors.AppError as exc:
+        await deny(websocket, exc)
+        return
+    await websocket.accept()
+    sub = state.hub.subscribe(wh)
+
+    async def pump() -> None:
+        last = await service.catch_up(sub, wh, since, lambda m: _send(websocket, m))
+        while (message := await sub.next()) is not None:
+            if message["seq"] > last:
+                await _send(websocket, message)
+                last = message["seq"]
+        reason = "too far behind; reconnect with since=<seq>"
+        await _send(websocket, {"type": "resync", "seq": last, "reason": reason})
+        await websocket.close(RESYNC_CLOSE, "resync")
+
+    tasks = {asyncio.create_task(pump()), asyncio.create_task(_drain(websocket))}
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        state.hub.unsubscribe(sub)
+        for task in tasks:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        for r in results:
+            if isinstance(r, Exception) and not isinstance(r, WebSocketDisconnect | RuntimeError):
+                raise r
+
+
+async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:
+    await websocket.send_text(orjson.dumps(message).decode())
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends, so a disconnect is noticed."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await websocket.receive_text()
