@@ -45,10 +45,16 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
         if migrate:
             await upgrade(db)
         broker = broker_from_url(settings.broker_url)
-        hub = StockHub(db, broker, f"{settings.broker_channel}:moves",
-                       queue_size=settings.stream_queue)
-        writer = ScanWriter(db, hub.publish, max_qty=settings.max_scan_qty,
-                            max_batch=settings.max_batch, queue_size=settings.writer_queue)
+        hub = StockHub(
+            db, broker, f"{settings.broker_channel}:moves", queue_size=settings.stream_queue
+        )
+        writer = ScanWriter(
+            db,
+            hub.publish,
+            max_qty=settings.max_scan_qty,
+            max_batch=settings.max_batch,
+            queue_size=settings.writer_queue,
+        )
         await hub.start()
         await writer.start()
         app.state.jxc = AppState(settings, db, broker, hub, writer, Authenticator(db, settings))
@@ -66,8 +72,15 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install_error_handlers(app)
-    for router in (health_router, auth_router, accounts_router, catalog_router, ledger_router,
-                   scans_router, stream_router):
+    for router in (
+        health_router,
+        auth_router,
+        accounts_router,
+        catalog_router,
+        ledger_router,
+        scans_router,
+        stream_router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

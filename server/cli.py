@@ -24,12 +24,16 @@ from server.models import MoveKind, Role
 from server.serve import uvicorn_config
 from server.settings import Settings
 
-app = typer.Typer(help="jxc: real-time, scan-first purchase · sales · inventory.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="jxc: real-time, scan-first purchase · sales · inventory.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
-device_app = typer.Typer(help="Devices: fixed scanners, RFID readers, agents.",
-                         no_args_is_help=True)
+device_app = typer.Typer(
+    help="Devices: fixed scanners, RFID readers, agents.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(device_app, name="device")
@@ -52,8 +56,9 @@ def _fail(message: str) -> typer.Exit:
 
 def _serve(settings: Settings, host: str, port: int, banner: str = "") -> None:
     migrate = settings.async_database_url.startswith("sqlite")
-    config = uvicorn_config(create_app(settings, migrate=migrate), settings, host, port,
-                            log_level="info")
+    config = uvicorn_config(
+        create_app(settings, migrate=migrate), settings, host, port, log_level="info"
+    )
     if banner:
         typer.echo(banner)
     uvicorn.Server(config).run()
@@ -89,8 +94,11 @@ def demo(
 
     key = asyncio.run(prepare())
     logins = "\n".join(f"    {u:<11} {DEMO_PASSWORD}   ({r})" for u, r, _ in DEMO_USERS)
-    device = (f"\n  Device 'dock-scanner-1' (receives at DOCK-01), API key shown once:\n    {key}\n"
-              if key else "\n  (demo data already seeded; device keys were shown the first time)\n")
+    device = (
+        f"\n  Device 'dock-scanner-1' (receives at DOCK-01), API key shown once:\n    {key}\n"
+        if key
+        else "\n  (demo data already seeded; device keys were shown the first time)\n"
+    )
     banner = (
         f"\n  jxc demo is starting on http://{host}:{port}/\n"
         f"    live stock page   http://{host}:{port}/\n"
@@ -148,8 +156,13 @@ def user_add(
     """Add a user; the password is read from stdin (or asked for on a terminal)."""
     settings = _settings()
     try:
-        data = UserCreate(username=name, password=_read_password(), role=role,
-                          warehouse=warehouse, full_name=full_name)
+        data = UserCreate(
+            username=name,
+            password=_read_password(),
+            role=role,
+            warehouse=warehouse,
+            full_name=full_name,
+        )
         asyncio.run(_with_accounts(settings, "create_user", data))
     except ValidationError as exc:
         err = exc.errors()[0]
@@ -176,7 +189,7 @@ def device_add(
     except errors.AppError as exc:
         raise _fail(exc.message) from exc
     typer.echo(f"Device {name} bound to {location} ({type.value}). Its API key, shown once:")
-    typer.echo(getattr(created, "key"))
+    typer.echo(created.key)
 
 
 def main() -> None:
@@ -185,5 +198,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-

@@ -8,7 +8,9 @@ from fastapi import FastAPI
 from server.settings import Settings
 
 
-def uvicorn_config(app: FastAPI, settings: Settings, host: str, port: int, **kw: object) -> uvicorn.Config:
+def uvicorn_config(
+    app: FastAPI, settings: Settings, host: str, port: int, **kw: object
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,

@@ -35,8 +35,8 @@ class Settings(BaseSettings):
                 "JXC_SECRET_KEY is the placeholder; set a long random secret "
                 "(or JXC_ENV=dev for a local demo)"
             )
-        if len(self.secret_key) < 8:
-            raise ValueError("JXC_SECRET_KEY must be at least 8 characters")
+        if len(self.secret_key.encode()) < 32:
+            raise ValueError("JXC_SECRET_KEY must be at least 32 bytes (HS256 needs 256 bits)")
         return self
 
     @property

@@ -3,7 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from server.accounts.repository import AccountsRepository
-from server.accounts.schemas import DeviceCreate, DeviceCreated, DevicePublic, UserCreate, UserPublic
+from server.accounts.schemas import (
+    DeviceCreate,
+    DeviceCreated,
+    DevicePublic,
+    UserCreate,
+    UserPublic,
+)
 from server.accounts.service import AccountsService
 from server.deps import PrincipalDep, SessionDep, WriteSessionDep
 

@@ -45,15 +45,23 @@ class AccountsService:
         )
         await self.repo.add(user)
         return UserPublic(
-            username=user.username, full_name=user.full_name, role=data.role,
-            warehouse=data.warehouse, active=True,
+            username=user.username,
+            full_name=user.full_name,
+            role=data.role,
+            warehouse=data.warehouse,
+            active=True,
         )
 
     async def list_users(self) -> list[UserPublic]:
         self._require(ADMIN_ROLES, "list users")
         return [
-            UserPublic(username=u.username, full_name=u.full_name, role=Role(u.role),
-                       warehouse=code, active=u.active)
+            UserPublic(
+                username=u.username,
+                full_name=u.full_name,
+                role=Role(u.role),
+                warehouse=code,
+                active=u.active,
+            )
             for u, code in await self.repo.users()
         ]
 
@@ -65,8 +73,11 @@ class AccountsService:
         if user is None:
             raise errors.NotFound("No such user.")
         return UserPublic(
-            username=user.username, full_name=user.full_name, role=Role(user.role),
-            warehouse=await self.repo.warehouse_code(user.warehouse_id), active=user.active,
+            username=user.username,
+            full_name=user.full_name,
+            role=Role(user.role),
+            warehouse=await self.repo.warehouse_code(user.warehouse_id),
+            active=user.active,
         )
 
     async def create_device(self, data: DeviceCreate) -> DeviceCreated:
@@ -82,21 +93,38 @@ class AccountsService:
             raise errors.Invalid("Adjustments need a person's judgement: a device cannot adjust.")
         key = new_device_key()
         device = Device(
-            name=data.name, key_hash=hash_device_key(key), key_prefix=key[:12],
-            warehouse_id=loc.warehouse_id, location_id=loc.id, scan_type=data.type,
+            name=data.name,
+            key_hash=hash_device_key(key),
+            key_prefix=key[:12],
+            warehouse_id=loc.warehouse_id,
+            location_id=loc.id,
+            scan_type=data.type,
         )
         await self.repo.add(device)
         wh = await self.repo.warehouse_code(loc.warehouse_id) or ""
         return DeviceCreated(
-            name=device.name, warehouse=wh, location=loc.code, type=data.type,
-            key_prefix=device.key_prefix, active=True, last_seen_at=None, key=key,
+            name=device.name,
+            warehouse=wh,
+            location=loc.code,
+            type=data.type,
+            key_prefix=device.key_prefix,
+            active=True,
+            last_seen_at=None,
+            key=key,
         )
 
     async def list_devices(self) -> list[DevicePublic]:
         self._require(CATALOG_ROLES, "list devices")
         wid = self.who.warehouse_id if self.who else None
         return [
-            DevicePublic(name=d.name, warehouse=w, location=loc, type=MoveKind(d.scan_type),
-                         key_prefix=d.key_prefix, active=d.active, last_seen_at=d.last_seen_at)
+            DevicePublic(
+                name=d.name,
+                warehouse=w,
+                location=loc,
+                type=MoveKind(d.scan_type),
+                key_prefix=d.key_prefix,
+                active=d.active,
+                last_seen_at=d.last_seen_at,
+            )
             for d, w, loc in await self.repo.devices(wid)
         ]

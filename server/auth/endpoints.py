@@ -17,8 +17,6 @@ class Token(BaseModel):
 
 
 @router.post("/token")
-async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], state: StateDep
-) -> Token:
+async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: StateDep) -> Token:
     """OAuth2 password flow: form fields ``username`` and ``password``."""
     return Token(access_token=await state.auth.login(form.username, form.password))

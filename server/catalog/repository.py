@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import delete, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import errors
 from server.models import (
     VIRTUAL_KINDS,
+    Device,
     Location,
+    Lot,
     Product,
     ProductBarcode,
     StockMove,
     StockQuant,
+    User,
     Warehouse,
 )
 
@@ -23,12 +28,20 @@ class CatalogRepository:
         self.session = session
 
     async def add(self, obj: object) -> None:
+        """Insert or update; a unique constraint that a concurrent request won is a 409."""
         self.session.add(obj)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise errors.AlreadyExists("It conflicts with one that already exists.") from exc
 
     async def delete(self, obj: object) -> None:
+        """Delete; a row that something else still refers to is a 409, never a 500."""
         await self.session.delete(obj)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise errors.InUse("It is still referred to; deactivate it instead.") from exc
 
     # warehouses
     async def warehouse(self, code: str) -> Warehouse | None:
@@ -48,6 +61,12 @@ class CatalogRepository:
     async def warehouse_has_moves(self, wid: int) -> bool:
         stmt = select(exists().where(StockMove.warehouse_id == wid))
         return bool((await self.session.execute(stmt)).scalar())
+
+    async def warehouse_has_accounts(self, wid: int) -> bool:
+        """Users bound to it, or devices in it."""
+        users = exists().where(User.warehouse_id == wid)
+        devices = exists().where(Device.warehouse_id == wid)
+        return bool((await self.session.execute(select(or_(users, devices)))).scalar())
 
     # locations
     async def location(self, code: str) -> Location | None:
@@ -80,7 +99,8 @@ class CatalogRepository:
             or_(StockMove.from_location_id == lid, StockMove.to_location_id == lid)
         )
         held = exists().where(StockQuant.location_id == lid)
-        return bool((await self.session.execute(select(or_(moved, held)))).scalar())
+        bound = exists().where(Device.location_id == lid)
+        return bool((await self.session.execute(select(or_(moved, held, bound)))).scalar())
 
     async def warehouse_locations(self, wid: int) -> list[Location]:
         stmt = select(Location).where(Location.warehouse_id == wid)
@@ -119,6 +139,13 @@ class CatalogRepository:
     async def product_has_moves(self, pid: int) -> bool:
         stmt = select(exists().where(StockMove.product_id == pid))
         return bool((await self.session.execute(stmt)).scalar())
+
+    async def delete_product_leftovers(self, pid: int) -> None:
+        """Lots and empty quants left by rejected scans of a product that never moved."""
+        await self.session.execute(
+            delete(StockQuant).where(StockQuant.product_id == pid, StockQuant.qty == 0)  # type: ignore[arg-type]
+        )
+        await self.session.execute(delete(Lot).where(Lot.product_id == pid))  # type: ignore[arg-type]
 
     async def product_has_stock(self, pid: int) -> bool:
         stmt = select(exists().where(StockQuant.product_id == pid, StockQuant.qty != 0))

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from server.kit.quantity import Qty
 from server.models import BarcodeKind, LocationKind, Tracking
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$"  # no ':' (reserved for virtual locations)
+
+
+def _not_null(value: Any) -> Any:
+    """In a PATCH, leave a field out to keep it; ``null`` cannot blank a required column."""
+    if value is None:
+        raise ValueError("may not be null; leave the field out to keep its value")
+    return value
 
 
 class WarehouseCreate(BaseModel):
@@ -21,6 +29,8 @@ class WarehouseCreate(BaseModel):
 class WarehouseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str | None = Field(default=None, min_length=1, max_length=200)
+
+    _name_not_null = field_validator("name")(_not_null)
 
 
 class WarehousePublic(BaseModel):
@@ -42,6 +52,8 @@ class LocationUpdate(BaseModel):
     barcode: str | None = Field(default=None, min_length=1, max_length=128)
     name: str | None = Field(default=None, max_length=200)
     active: bool | None = None
+
+    _active_not_null = field_validator("active")(_not_null)
 
 
 class LocationPublic(BaseModel):
@@ -65,7 +77,9 @@ class ProductBase(BaseModel):
     name: str = Field(min_length=1, max_length=300)
     unit: str = Field(default="pcs", min_length=1, max_length=16)
     tracking: Tracking = Tracking.none
-    safety_stock: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3)
+    safety_stock: Decimal = Field(
+        default=Decimal(0), ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3
+    )
     allow_negative: bool = False
 
 
@@ -79,9 +93,15 @@ class ProductUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=300)
     unit: str | None = Field(default=None, min_length=1, max_length=16)
     tracking: Tracking | None = None
-    safety_stock: Decimal | None = Field(default=None, ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3)
+    safety_stock: Decimal | None = Field(
+        default=None, ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3
+    )
     allow_negative: bool | None = None
     active: bool | None = None
+
+    _no_nulls = field_validator(
+        "name", "unit", "tracking", "safety_stock", "allow_negative", "active"
+    )(_not_null)
 
 
 class BarcodeCreate(BaseModel):

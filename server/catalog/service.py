@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scanner import gtin14
 from server import errors
 from server.auth.principal import ADMIN_ROLES, CATALOG_ROLES, Principal
 from server.catalog.repository import CatalogRepository
@@ -26,7 +27,6 @@ from server.models import (
     Tracking,
     Warehouse,
 )
-from scanner import gtin14
 
 # Every warehouse gets these, so every move has a "from" and a "to".
 VIRTUAL_LOCATIONS = {
@@ -35,8 +35,12 @@ VIRTUAL_LOCATIONS = {
     LocationKind.inventory_loss: "LOSS",
     LocationKind.scrap: "SCRAP",
 }
-_GTIN_KINDS = {8: BarcodeKind.ean8, 12: BarcodeKind.upc_a, 13: BarcodeKind.ean13,
-               14: BarcodeKind.gtin14}
+_GTIN_KINDS = {
+    8: BarcodeKind.ean8,
+    12: BarcodeKind.upc_a,
+    13: BarcodeKind.ean13,
+    14: BarcodeKind.gtin14,
+}
 
 
 def classify_barcode(code: str) -> tuple[BarcodeKind, str | None]:
@@ -95,6 +99,8 @@ class CatalogService:
         assert wh.id is not None
         if await self.repo.warehouse_has_moves(wh.id):
             raise errors.InUse(f"Warehouse {code} has stock history; it cannot be deleted.")
+        if await self.repo.warehouse_has_accounts(wh.id):
+            raise errors.InUse(f"Users or devices are bound to warehouse {code}; move them first.")
         for loc in await self.repo.warehouse_locations(wh.id):
             await self.repo.delete(loc)
         await self.repo.delete(wh)
@@ -117,9 +123,13 @@ class CatalogService:
         await self.repo.add(loc)
         return _location_public(loc, wh.code)
 
-    async def _check_location_refs(self, code: str | None, barcode: str | None) -> None:
+    async def _check_location_refs(
+        self, code: str | None, barcode: str | None, own: Location | None = None
+    ) -> None:
+        """Codes and barcodes share one namespace: a scanned reference names one location."""
         for ref in (code, barcode):
-            if ref and await self.repo.location_by_ref(ref):
+            found = await self.repo.location_by_ref(ref) if ref else None
+            if found is not None and found is not own:
                 raise errors.AlreadyExists(f"A location already uses the code {ref}.")
 
     async def get_location(self, code: str) -> LocationPublic:
@@ -149,7 +159,7 @@ class CatalogService:
         loc, wh = await self._location(code)
         changes = data.model_dump(exclude_unset=True)
         if changes.get("barcode") and changes["barcode"] != loc.barcode:
-            await self._check_location_refs(None, changes["barcode"])
+            await self._check_location_refs(None, changes["barcode"], own=loc)
         for k, v in changes.items():
             setattr(loc, k, v)
         await self.repo.add(loc)
@@ -163,7 +173,8 @@ class CatalogService:
             raise errors.Invalid("Virtual locations belong to their warehouse.")
         if await self.repo.location_in_use(loc.id):
             raise errors.InUse(
-                f"Location {code} has stock or history; deactivate it instead (active: false)."
+                f"Location {code} has stock, history or a device; deactivate it instead "
+                "(active: false)."
             )
         await self.repo.delete(loc)
 
@@ -227,6 +238,7 @@ class CatalogService:
             raise errors.InUse(f"{sku} has stock history; archive it instead (active: false).")
         for bc in (await self.repo.barcodes([product.id]))[product.id]:
             await self.repo.delete(bc)
+        await self.repo.delete_product_leftovers(product.id)
         await self.repo.delete(product)
 
     async def _public(self, product: Product) -> ProductPublic:
@@ -237,15 +249,26 @@ class CatalogService:
 def _location_public(loc: Location, warehouse: str) -> LocationPublic:
     kind = LocationKind(loc.kind)
     return LocationPublic(
-        code=loc.code, warehouse=warehouse, kind=kind, barcode=loc.barcode, name=loc.name,
-        active=loc.active, virtual=kind.is_virtual,
+        code=loc.code,
+        warehouse=warehouse,
+        kind=kind,
+        barcode=loc.barcode,
+        name=loc.name,
+        active=loc.active,
+        virtual=kind.is_virtual,
     )
 
 
 def _product_public(p: Product, barcodes: list[ProductBarcode]) -> ProductPublic:
     return ProductPublic(
-        sku=p.sku, name=p.name, unit=p.unit, tracking=Tracking(p.tracking),
-        safety_stock=p.safety_stock, allow_negative=p.allow_negative, active=p.active,
-        barcodes=[BarcodePublic(code=b.code, kind=BarcodeKind(b.kind), gtin14=b.gtin14)
-                  for b in barcodes],
+        sku=p.sku,
+        name=p.name,
+        unit=p.unit,
+        tracking=Tracking(p.tracking),
+        safety_stock=p.safety_stock,
+        allow_negative=p.allow_negative,
+        active=p.active,
+        barcodes=[
+            BarcodePublic(code=b.code, kind=BarcodeKind(b.kind), gtin14=b.gtin14) for b in barcodes
+        ],
     )

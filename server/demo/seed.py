@@ -22,7 +22,7 @@ from server.ledger.service import LedgerService, PendingScan
 from server.models import LocationKind, MoveKind, Role, Tracking
 from server.scans.schemas import ScanIn
 
-DEMO_PASSWORD = "demo-pass-1"  # noqa: S105 - printed for the demo on purpose
+DEMO_PASSWORD = "demo-pass-1"
 DEMO_USERS = [
     ("admin", Role.admin, "Ada Admin"),
     ("supervisor", Role.supervisor, "Sun Supervisor"),
@@ -91,35 +91,65 @@ async def seed(db: Database, *, seed_value: int = 7) -> DemoInfo | None:
             return None
         accounts = AccountsService(AccountsRepository(session), None)
         for username, role, full_name in DEMO_USERS:
-            await accounts.create_user(UserCreate(
-                username=username, password=DEMO_PASSWORD, role=role, full_name=full_name))
+            await accounts.create_user(
+                UserCreate(
+                    username=username, password=DEMO_PASSWORD, role=role, full_name=full_name
+                )
+            )
         admin_user = await AccountsRepository(session).user("admin")
         assert admin_user is not None and admin_user.id is not None
         admin = Principal("user", admin_user.id, "admin", Role.admin)
         catalog = CatalogService(catalog_repo, admin)
         await catalog.create_warehouse(WarehouseCreate(code="WH1", name="Shanghai DC"))
-        await catalog.create_location(LocationCreate(
-            code="DOCK-01", warehouse="WH1", kind=LocationKind.dock, barcode="LOC-DOCK-01",
-            name="Receiving dock 1"))
-        await catalog.create_location(LocationCreate(
-            code="STAGE-01", warehouse="WH1", kind=LocationKind.staging, barcode="LOC-STAGE-01",
-            name="Outbound staging"))
-        bins = [f"{aisle}-{bay:02d}-{level:02d}" for aisle in "ABC" for bay in (1, 2, 3, 4)
-                for level in (1, 2)]
+        await catalog.create_location(
+            LocationCreate(
+                code="DOCK-01",
+                warehouse="WH1",
+                kind=LocationKind.dock,
+                barcode="LOC-DOCK-01",
+                name="Receiving dock 1",
+            )
+        )
+        await catalog.create_location(
+            LocationCreate(
+                code="STAGE-01",
+                warehouse="WH1",
+                kind=LocationKind.staging,
+                barcode="LOC-STAGE-01",
+                name="Outbound staging",
+            )
+        )
+        bins = [
+            f"{aisle}-{bay:02d}-{level:02d}"
+            for aisle in "ABC"
+            for bay in (1, 2, 3, 4)
+            for level in (1, 2)
+        ]
         for code in bins:
-            await catalog.create_location(LocationCreate(
-                code=code, warehouse="WH1", kind=LocationKind.bin, barcode=f"LOC-{code}"))
+            await catalog.create_location(
+                LocationCreate(
+                    code=code, warehouse="WH1", kind=LocationKind.bin, barcode=f"LOC-{code}"
+                )
+            )
         skus: list[tuple[str, Tracking, int | None]] = []
         for i, (name, unit, tracking, shelf) in enumerate(CATALOGUE, start=1):
             sku = f"SKU-{i:04d}"
             ean = with_check_digit(f"6901234{i:05d}")  # EAN-13, GS1 China prefix
             case = with_check_digit("1" + ean[:-1])  # GTIN-14 of a case of the same item
-            await catalog.create_product(ProductCreate(
-                sku=sku, name=name, unit=unit, tracking=tracking, barcodes=[ean, case],
-                safety_stock=Decimal(rng.choice([0, 5, 10, 20]))))
+            await catalog.create_product(
+                ProductCreate(
+                    sku=sku,
+                    name=name,
+                    unit=unit,
+                    tracking=tracking,
+                    barcodes=[ean, case],
+                    safety_stock=Decimal(rng.choice([0, 5, 10, 20])),
+                )
+            )
             skus.append((sku, tracking, shelf))
         device = await accounts.create_device(
-            DeviceCreate(name="dock-scanner-1", location="DOCK-01", type=MoveKind.receive))
+            DeviceCreate(name="dock-scanner-1", location="DOCK-01", type=MoveKind.receive)
+        )
 
         # Opening stock, received through the ledger like any other scan.
         scans: list[PendingScan] = []
@@ -134,10 +164,20 @@ async def seed(db: Database, *, seed_value: int = 7) -> DemoInfo | None:
                     expiry = today + timedelta(days=rng.randint(shelf // 6, shelf))
                 elif tracking == Tracking.serial:
                     lot, qty = f"SN{rng.randint(100000, 999999)}", Decimal(1)
-                scans.append(PendingScan(ScanIn(
-                    event_id=uuid.uuid4(), type=MoveKind.receive, code=sku, qty=qty,
-                    location=rng.choice(bins), lot=lot, expiry=expiry, reference="OPENING"),
-                    admin))
+                scans.append(
+                    PendingScan(
+                        ScanIn(
+                            event_id=uuid.uuid4(),
+                            type=MoveKind.receive,
+                            code=sku,
+                            qty=qty,
+                            location=rng.choice(bins),
+                            lot=lot,
+                            expiry=expiry,
+                            reference="OPENING",
+                        ),
+                        admin,
+                    )
+                )
         await LedgerService(LedgerRepository(session), max_qty=1_000_000).apply_batch(scans)
     return DemoInfo(device.name, device.key)
-

@@ -41,5 +41,7 @@ async def get_moves(
     warehouse: str | None = None,
 ) -> list[MovePublic]:
     """The ledger after ``since``, in ``seq`` order."""
-    messages: list[dict[str, Any]] = await LedgerQueries(session, who).moves(since, limit, warehouse)
+    messages: list[dict[str, Any]] = await LedgerQueries(session, who).moves(
+        since, limit, warehouse
+    )
     return [MovePublic.model_validate(m) for m in messages]

@@ -30,12 +30,23 @@ class LedgerQueries:
         return [wh.id]
 
     async def stock(
-        self, warehouse: str | None, location: str | None, sku: str | None, lot: str | None,
-        include_virtual: bool, limit: int, offset: int,
+        self,
+        warehouse: str | None,
+        location: str | None,
+        sku: str | None,
+        lot: str | None,
+        include_virtual: bool,
+        limit: int,
+        offset: int,
     ) -> list[Row[Any]]:
         return await self.repo.stock(
-            warehouse_ids=await self._scope(warehouse), location=location, sku=sku, lot=lot,
-            include_virtual=include_virtual, limit=limit, offset=offset,
+            warehouse_ids=await self._scope(warehouse),
+            location=location,
+            sku=sku,
+            lot=lot,
+            include_virtual=include_virtual,
+            limit=limit,
+            offset=offset,
         )
 
     async def moves(self, since: int, limit: int, warehouse: str | None) -> list[dict[str, Any]]:

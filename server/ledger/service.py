@@ -360,7 +360,7 @@ class LedgerService:
                 else (LocationKind.inventory_loss)
             )
             other = self._virtual(wh, kind, look)
-            src, dst, qty = (other, loc) if it.qty > 0 else (loc, other)
+            src, dst = (other, loc) if it.qty > 0 else (loc, other)
             qty = abs(it.qty)
 
         result = ScanResult(

@@ -94,4 +94,3 @@ async def _submit(state: Any, text: str, who: Any) -> list[asyncio.Future[ScanRe
         done.set_result(ScanResult.rejected(None, exc.code, exc.message))
         return [done]
     return await submit_items(state.writer, items, who)
-

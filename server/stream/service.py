@@ -86,12 +86,25 @@ class StreamService:
             ids = await self._warehouse_ids(repo, warehouse)
             rows = await repo.stock(warehouse_ids=ids, limit=10_000_000)
         stock = [
-            {"sku": r.sku, "location": r.location, "warehouse": r.warehouse, "lot": r.lot,
-             "qty": qty_json(r.qty)}
+            {
+                "sku": r.sku,
+                "location": r.location,
+                "warehouse": r.warehouse,
+                "lot": r.lot,
+                "qty": qty_json(r.qty),
+            }
             for r in rows
         ]
         chunks = [stock[i : i + SNAPSHOT_CHUNK] for i in range(0, len(stock), SNAPSHOT_CHUNK)]
         for i, chunk in enumerate(chunks or [[]]):
-            await send({"type": "snapshot", "seq": head, "warehouse": warehouse, "stock": chunk,
-                        "part": i, "last": i == max(len(chunks) - 1, 0)})
+            await send(
+                {
+                    "type": "snapshot",
+                    "seq": head,
+                    "warehouse": warehouse,
+                    "stock": chunk,
+                    "part": i,
+                    "last": i == max(len(chunks) - 1, 0),
+                }
+            )
         return head

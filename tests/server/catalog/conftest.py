@@ -1,0 +1,3 @@
+from tests.server.hashing import fast_hashing
+
+__all__ = ["fast_hashing"]
