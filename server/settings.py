@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRET = "change-me"
+PLACEHOLDER_SECRET = "change-me-jxc-dev-only-placeholder-secret"  # refused outside dev mode
 
 
 class Settings(BaseSettings):
