@@ -57,8 +57,11 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--top", type=int, default=20)
-    p.add_argument("--thread", default="", help="only stacks of threads whose name contains this "
-                   "(e.g. MainThread)")
+    p.add_argument(
+        "--thread",
+        default="",
+        help="only stacks of threads whose name contains this (e.g. MainThread)",
+    )
     p.add_argument("--match", default="", help="only list functions whose text contains this")
     args = p.parse_args()
     for path in args.files:

@@ -6,11 +6,14 @@ import asyncio
 import getpass
 import os
 import sys
-from typing import Annotated
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from server import errors
 from server.accounts.repository import AccountsRepository
@@ -39,6 +42,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(device_app, name="device")
 
 DEMO_DB = "sqlite:///./jxc-demo.db"
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -52,6 +56,23 @@ def _settings() -> Settings:
 def _fail(message: str) -> typer.Exit:
     typer.secho(f"jxc: {message}", fg="red", err=True)
     return typer.Exit(1)
+
+
+def _shown(url: str) -> str:
+    """A database URL fit for a terminal or a log: the password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _run(settings: Settings, work: Coroutine[Any, Any, T]) -> T:
+    """Run database work; an unreachable or broken database is a message, not a traceback."""
+    try:
+        return asyncio.run(work)
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise _fail(f"cannot use the database {_shown(settings.database_url)}: {reason}") from exc
 
 
 def _serve(settings: Settings, host: str, port: int, banner: str = "") -> None:
@@ -92,7 +113,7 @@ def demo(
             await db.dispose()
         return info.device_key if info else None
 
-    key = asyncio.run(prepare())
+    key = _run(settings, prepare())
     logins = "\n".join(f"    {u:<11} {DEMO_PASSWORD}   ({r})" for u, r, _ in DEMO_USERS)
     device = (
         f"\n  Device 'dock-scanner-1' (receives at DOCK-01), API key shown once:\n    {key}\n"
@@ -103,7 +124,7 @@ def demo(
         f"\n  jxc demo is starting on http://{host}:{port}/\n"
         f"    live stock page   http://{host}:{port}/\n"
         f"    API docs          http://{host}:{port}/docs\n"
-        f"  Database: {settings.database_url}   Broker: {settings.broker_url}\n\n"
+        f"  Database: {_shown(settings.database_url)}   Broker: {_shown(settings.broker_url)}\n\n"
         f"  Logins (username  password):\n{logins}\n{device}"
     )
     _serve(settings, host, port, banner)
@@ -121,8 +142,8 @@ def db_upgrade() -> None:
         finally:
             await db.dispose()
 
-    asyncio.run(run())
-    typer.echo(f"Database is up to date: {settings.database_url}")
+    _run(settings, run())
+    typer.echo(f"Database is up to date: {_shown(settings.database_url)}")
 
 
 def _read_password() -> str:
@@ -134,7 +155,7 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-async def _with_accounts(settings: Settings, action: str, data: object) -> object:
+async def _with_accounts(settings: Settings, action: str, data: object) -> Any:
     db = Database(settings.database_url)
     try:
         if settings.async_database_url.startswith("sqlite"):
@@ -163,7 +184,7 @@ def user_add(
             warehouse=warehouse,
             full_name=full_name,
         )
-        asyncio.run(_with_accounts(settings, "create_user", data))
+        _run(settings, _with_accounts(settings, "create_user", data))
     except ValidationError as exc:
         err = exc.errors()[0]
         raise _fail(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from exc
@@ -182,7 +203,7 @@ def device_add(
     settings = _settings()
     try:
         data = DeviceCreate(name=name, location=location, type=type)
-        created = asyncio.run(_with_accounts(settings, "create_device", data))
+        created = _run(settings, _with_accounts(settings, "create_device", data))
     except ValidationError as exc:
         err = exc.errors()[0]
         raise _fail(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from exc

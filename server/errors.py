@@ -170,7 +170,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        codes = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}
+        codes = {
+            400: "bad_request",
+            401: "not_authenticated",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+        }
         code = codes.get(exc.status_code, "http_error")
         body = {"error": {"code": code, "message": str(exc.detail)}}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)

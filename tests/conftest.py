@@ -21,13 +21,11 @@ import httpx
 import pytest
 import uvicorn
 
-from server.accounts.repository import AccountsRepository
-from server.accounts.schemas import UserCreate
-from server.accounts.service import AccountsService
 from server.app import create_app
+from server.auth.security import create_token, hash_password
 from server.db import Database
 from server.migrate import upgrade
-from server.models import Role
+from server.models import Role, User
 from server.serve import uvicorn_config
 from server.settings import Settings
 from tests.backends import (
@@ -207,21 +205,27 @@ async def start_server(settings: Settings) -> tuple[uvicorn.Server, asyncio.Task
     return server, task, f"127.0.0.1:{port}"
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per run
+
+
 @pytest.fixture
-async def server(settings: Settings, db: Database) -> AsyncIterator[RunningServer]:
+async def server(
+    settings: Settings, db: Database, password_hash: str
+) -> AsyncIterator[RunningServer]:
     """A jxc server on a free local port with one user per role (password ``PASSWORD``)."""
+    tokens: dict[str, str] = {}
     async with db.session(write=True) as session:
-        accounts = AccountsService(AccountsRepository(session), None)
         for role in Role:
-            await accounts.create_user(
-                UserCreate(username=role.value, password=PASSWORD, role=role)
+            user = User(username=role.value, password_hash=password_hash, role=role)
+            session.add(user)
+            await session.flush()
+            tokens[role.value] = create_token(
+                f"user:{user.id}:{role.value}", settings.secret_key, settings.token_minutes
             )
     srv, task, host = await start_server(settings)
-    running = RunningServer(f"http://{host}", f"ws://{host}", settings, srv.config.app)
-    async with httpx.AsyncClient(base_url=running.base_url) as c:
-        for role in Role:
-            r = await c.post("/api/auth/token", data={"username": role.value, "password": PASSWORD})
-            running.tokens[role.value] = r.json()["access_token"]
+    running = RunningServer(f"http://{host}", f"ws://{host}", settings, srv.config.app, tokens)
     yield running
     srv.should_exit = True
     await asyncio.wait_for(task, 15)

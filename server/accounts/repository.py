@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from server import errors
 from server.models import Device, Location, User, Warehouse
 
 
@@ -13,38 +16,42 @@ class AccountsRepository:
         self.session = session
 
     async def add(self, obj: object) -> None:
+        """Insert; a unique name that a concurrent request took first is a 409, not a 500."""
         self.session.add(obj)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise errors.AlreadyExists("That name is already taken.") from exc
 
     async def user(self, username: str) -> User | None:
-        stmt = select(User).where(User.username == username)
+        stmt = select(User).where(col(User.username) == username)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def users(self) -> list[tuple[User, str | None]]:
         stmt = (
-            select(User, Warehouse.code)
-            .outerjoin(Warehouse, Warehouse.id == User.warehouse_id)  # type: ignore[arg-type]
-            .order_by(User.username)
+            select(User, col(Warehouse.code))
+            .outerjoin(Warehouse, col(Warehouse.id) == col(User.warehouse_id))
+            .order_by(col(User.username))
         )
         return [(u, c) for u, c in await self.session.execute(stmt)]
 
     async def device(self, name: str) -> Device | None:
-        stmt = select(Device).where(Device.name == name)
+        stmt = select(Device).where(col(Device.name) == name)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def devices(self, warehouse_id: int | None) -> list[tuple[Device, str, str]]:
         stmt = (
-            select(Device, Warehouse.code, Location.code)
-            .join(Warehouse, Warehouse.id == Device.warehouse_id)  # type: ignore[arg-type]
-            .join(Location, Location.id == Device.location_id)  # type: ignore[arg-type]
-            .order_by(Device.name)
+            select(Device, col(Warehouse.code), col(Location.code))
+            .join(Warehouse, col(Warehouse.id) == col(Device.warehouse_id))
+            .join(Location, col(Location.id) == col(Device.location_id))
+            .order_by(col(Device.name))
         )
         if warehouse_id is not None:
-            stmt = stmt.where(Device.warehouse_id == warehouse_id)
+            stmt = stmt.where(col(Device.warehouse_id) == warehouse_id)
         return [(d, w, loc) for d, w, loc in await self.session.execute(stmt)]
 
     async def warehouse(self, code: str) -> Warehouse | None:
-        stmt = select(Warehouse).where(Warehouse.code == code)
+        stmt = select(Warehouse).where(col(Warehouse.code) == code)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def warehouse_code(self, wid: int | None) -> str | None:
@@ -52,5 +59,5 @@ class AccountsRepository:
         return wh.code if wh else None
 
     async def location(self, ref: str) -> Location | None:
-        stmt = select(Location).where((Location.code == ref) | (Location.barcode == ref))
+        stmt = select(Location).where(or_(col(Location.code) == ref, col(Location.barcode) == ref))
         return (await self.session.execute(stmt)).scalars().first()

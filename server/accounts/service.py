@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from server import errors
 from server.accounts.repository import AccountsRepository
 from server.accounts.schemas import (
@@ -26,8 +28,21 @@ class AccountsService:
         if self.who is not None:
             self.who.check_role(roles, action)
 
+    def _require_warehouse(self, warehouse_id: int | None, code: str | None) -> None:
+        """A caller bound to one warehouse grants access to that warehouse only."""
+        if self.who is None or self.who.warehouse_id is None:
+            return
+        if warehouse_id is None:
+            raise errors.Forbidden(
+                f"{self.who.name} works in one warehouse and cannot grant access to all."
+            )
+        self.who.check_warehouse(warehouse_id, code or "")
+
     async def create_user(self, data: UserCreate) -> UserPublic:
         self._require(ADMIN_ROLES, "create users")
+        # Hash first, in a thread: argon2 is slow by design, and neither the event loop nor
+        # the transaction (a write lock on SQLite) should wait for it.
+        password_hash = await asyncio.to_thread(hash_password, data.password)
         if await self.repo.user(data.username):
             raise errors.AlreadyExists(f"User {data.username} already exists.")
         warehouse_id = None
@@ -36,10 +51,11 @@ class AccountsService:
             if wh is None:
                 raise errors.NotFound(f"No warehouse {data.warehouse}.")
             warehouse_id = wh.id
+        self._require_warehouse(warehouse_id, data.warehouse)
         user = User(
             username=data.username,
             full_name=data.full_name,
-            password_hash=hash_password(data.password),
+            password_hash=password_hash,
             role=data.role,
             warehouse_id=warehouse_id,
         )
@@ -54,6 +70,7 @@ class AccountsService:
 
     async def list_users(self) -> list[UserPublic]:
         self._require(ADMIN_ROLES, "list users")
+        scope = self.who.warehouse_id if self.who else None
         return [
             UserPublic(
                 username=u.username,
@@ -63,6 +80,7 @@ class AccountsService:
                 active=u.active,
             )
             for u, code in await self.repo.users()
+            if scope is None or u.warehouse_id == scope
         ]
 
     async def me(self) -> UserPublic:
@@ -87,6 +105,7 @@ class AccountsService:
         loc = await self.repo.location(data.location)
         if loc is None or loc.id is None:
             raise errors.UnknownLocation(f"No location {data.location}.")
+        self._require_warehouse(loc.warehouse_id, None)
         if LocationKind(loc.kind).is_virtual:
             raise errors.InvalidLocation("Bind a device to a physical location, not a virtual one.")
         if data.type == MoveKind.adjust:

@@ -12,7 +12,8 @@ from pwdlib import PasswordHash
 DEVICE_KEY_PREFIX = "jxcd_"
 _hasher = PasswordHash.recommended()
 # A real hash to verify against when the user does not exist, so timing does not tell.
-_DUMMY_HASH = _hasher.hash("jxc-timing-equaliser")
+# Made on first use, not at import: every ``jxc`` command would pay for it otherwise.
+_dummy_hash: str | None = None
 
 
 def hash_password(password: str) -> str:
@@ -20,8 +21,11 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password: str, hashed: str | None) -> bool:
+    global _dummy_hash
     if hashed is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        if _dummy_hash is None:
+            _dummy_hash = _hasher.hash("jxc-timing-equaliser")
+        _hasher.verify(password, _dummy_hash)
         return False
     return _hasher.verify(password, hashed)
 

@@ -6,6 +6,7 @@ round trip per request; a deactivated user or device is refused within ``ttl`` s
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -38,7 +39,10 @@ class Authenticator:
     async def login(self, username: str, password: str) -> str:
         async with self.db.session() as session:
             user = await AuthRepository(session).user_by_name(username)
-        ok = verify_password(password, user.password_hash if user else None)
+        # argon2 is deliberately slow: off the event loop, so scans and streams go on.
+        ok = await asyncio.to_thread(
+            verify_password, password, user.password_hash if user else None
+        )
         if not ok or user is None or not user.active:
             raise NotAuthenticated("Wrong username or password.")
         return create_token(
@@ -63,22 +67,26 @@ class Authenticator:
         if credential.startswith(DEVICE_KEY_PREFIX):
             return await self._device(credential)
         subject = decode_token(credential, self.settings.secret_key)
-        if subject is None or not subject.startswith("user:"):
+        parsed = _user_subject(subject)
+        if parsed is None:
             raise NotAuthenticated("The token is invalid or has expired; sign in again.")
-        username = subject.split(":", 2)[2]
+        user_id, username = parsed
         async with self.db.session() as session:
             user = await AuthRepository(session).user_by_name(username)
-        if user is None or not user.active or user.id is None:
+        # The id too: a token outlives neither its user nor a new user of the same name.
+        if user is None or not user.active or user.id != user_id:
             raise NotAuthenticated("This user no longer exists or is disabled.")
-        return Principal("user", user.id, user.username, Role(user.role), user.warehouse_id)
+        return Principal("user", user_id, user.username, Role(user.role), user.warehouse_id)
 
     async def _device(self, key: str) -> Principal:
+        # Look up with a read transaction: a wrong key must not queue for the write lock
+        # (SQLite has one) behind the scan writer; only a known device is marked as seen.
+        async with self.db.session() as session:
+            device = await AuthRepository(session).device_by_key_hash(hash_device_key(key))
+        if device is None or not device.active or device.id is None:
+            raise NotAuthenticated("Unknown or disabled device key.")
         async with self.db.session(write=True) as session:
-            repo = AuthRepository(session)
-            device = await repo.device_by_key_hash(hash_device_key(key))
-            if device is None or not device.active or device.id is None:
-                raise NotAuthenticated("Unknown or disabled device key.")
-            await repo.touch_device(device.id, datetime.now(UTC))
+            await AuthRepository(session).touch_device(device.id, datetime.now(UTC))
         return Principal(
             "device",
             device.id,
@@ -87,3 +95,12 @@ class Authenticator:
             location_id=device.location_id,
             scan_type=MoveKind(device.scan_type),
         )
+
+
+def _user_subject(subject: str | None) -> tuple[int, str] | None:
+    """``user:<id>:<username>`` as ``(id, username)``; None for anything else."""
+    kind, _, rest = (subject or "").partition(":")
+    user_id, _, username = rest.partition(":")
+    if kind != "user" or not user_id.isdigit() or not username:
+        return None
+    return int(user_id), username

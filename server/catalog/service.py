@@ -222,9 +222,9 @@ class CatalogService:
         product = await self._product(sku)
         changes = data.model_dump(exclude_unset=True, exclude_none=True)
         assert product.id is not None
-        if "tracking" in changes and changes["tracking"] != product.tracking:
-            if await self.repo.product_has_stock(product.id):
-                raise errors.InUse(f"{sku} has stock; empty it before changing its tracking.")
+        retracking = "tracking" in changes and changes["tracking"] != product.tracking
+        if retracking and await self.repo.product_has_stock(product.id):
+            raise errors.InUse(f"{sku} has stock; empty it before changing its tracking.")
         for k, v in changes.items():
             setattr(product, k, v)
         await self.repo.add(product)

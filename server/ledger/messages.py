@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import RowMapping
+
 from server.kit.quantity import qty_json
 
 
@@ -17,7 +19,7 @@ def iso(dt: datetime | None) -> str | None:
     return dt.isoformat()
 
 
-def move_message(m: Mapping[str, Any]) -> dict[str, Any]:
+def move_message(m: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     """``m`` is a ledger row joined with its codes (see ``LedgerRepository.moves_since``)."""
     return {
         "type": "move",

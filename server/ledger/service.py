@@ -210,8 +210,8 @@ class LedgerService:
         rows = await self.repo.quants(sorted(pairs), sorted(serial_lots)) if pairs else []
         # Lots held where a scan named none: their numbers, for auto-selection.
         unknown = sorted({q.lot_id for q in rows if q.lot_id and q.lot_id not in look.lots_by_id})
-        for lot in await self.repo.lots_by_ids(unknown) if unknown else []:
-            look.lots_by_id[lot.id] = LotRef(lot.id, lot.number, lot.expiry)
+        for row in await self.repo.lots_by_ids(unknown) if unknown else []:
+            look.lots_by_id[row.id] = LotRef(row.id, row.number, row.expiry)
         return {(q.product_id, q.location_id, q.lot_id): q for q in rows}
 
     # --- resolving one scan (pure: no writes) ---

@@ -15,7 +15,7 @@ from server.models.base import qty_field, ts_field
 class MoveKind(StrEnum):
     receive = "receive"
     pick = "pick"
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # shadows str.count; harmless for an enum
     transfer = "transfer"
     adjust = "adjust"
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from server.kit.quantity import Qty
 from server.models import MoveKind
@@ -18,6 +18,13 @@ def _number(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("a quantity must be a number")
     return value
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # Stored and streamed in UTC: SQLite keeps no offset, and every reader compares seqs' times.
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class ScanIn(BaseModel):
@@ -46,7 +53,9 @@ class ScanIn(BaseModel):
     reference: str | None = Field(default=None, max_length=128)
     reason: str | None = Field(default=None, max_length=200)
     device_id: str | None = Field(default=None, max_length=64)
-    scanned_at: datetime | None = None
+    scanned_at: Annotated[datetime | None, AfterValidator(_utc)] = Field(
+        default=None, description="When the code was read (ISO 8601; naive means UTC)."
+    )
 
 
 class ErrorBody(BaseModel):

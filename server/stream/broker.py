@@ -98,7 +98,7 @@ class RedisBroker(Broker):
                             await pubsub.subscribe(channel)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
 
         self._tasks.append(asyncio.create_task(listen(), name=f"jxc-redis-{channel}"))
 

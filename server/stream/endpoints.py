@@ -19,14 +19,13 @@ RESYNC_CLOSE = 4000  # "you fell behind: reconnect with since=<your last seq>"
 
 @router.websocket("/ws/stock")
 async def ws_stock(
-    websocket: WebSocket, warehouse: str | None = None, since: int | None = None
+    websocket: WebSocket, warehouse: str | None = None, since: str | None = None
 ) -> None:
     state = websocket.app.state.jxc
     service = StreamService(state.db, state.hub, state.settings)
     try:
         who = await state.auth.principal(ws_credential(websocket))
-        if since is not None and since < 0:
-            raise errors.Invalid("since must be 0 or more.")
+        after = _seq(since)
         wh = await service.warehouse_filter(who, warehouse)
     except errors.AppError as exc:
         await deny(websocket, exc)
@@ -35,7 +34,7 @@ async def ws_stock(
     sub = state.hub.subscribe(wh)
 
     async def pump() -> None:
-        last = await service.catch_up(sub, wh, since, lambda m: _send(websocket, m))
+        last = await service.catch_up(sub, wh, after, lambda m: _send(websocket, m))
         while (message := await sub.next()) is not None:
             if message["seq"] > last:
                 await _send(websocket, message)
@@ -57,12 +56,26 @@ async def ws_stock(
                 raise r
 
 
+def _seq(raw: str | None) -> int | None:
+    """``since`` parsed here, not by FastAPI: a bad one is refused with a 422 and the usual
+    JSON error, where FastAPI's WebSocket validation would answer a bare 403."""
+    if raw is None:
+        return None
+    try:
+        seq = int(raw)
+    except ValueError:
+        raise errors.Invalid(f"since must be a seq (a whole number), not {raw[:40]!r}.") from None
+    if seq < 0:
+        raise errors.Invalid("since must be 0 or more.")
+    return seq
+
+
 async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:
     await websocket.send_text(orjson.dumps(message).decode())
 
 
 async def _drain(websocket: WebSocket) -> None:
-    """Read (and ignore) what the client sends, so a disconnect is noticed."""
+    """Read (and ignore) what the client sends, text or binary, so a disconnect is noticed."""
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        while True:
-            await websocket.receive_text()
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass

@@ -47,10 +47,14 @@ class StreamService:
 
         ``sub`` is already buffering live moves, so nothing that commits meanwhile is lost;
         the caller skips live moves at or below the returned seq.
+
+        A ``since`` beyond the ledger's head (a client that remembers another or a restored
+        database) gets a snapshot: replaying "nothing" would make it skip every move up to
+        its stale seq.
         """
         if since is not None:
             head = await self._head()
-            if head - since <= self.settings.stream_catchup_max:
+            if since <= head and head - since <= self.settings.stream_catchup_max:
                 return await self._replay(warehouse, since, send)
         return await self._snapshot(warehouse, send)
 

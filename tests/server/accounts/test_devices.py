@@ -25,15 +25,22 @@ async def device_names(world: World) -> list[str]:
 
 async def test_register_a_device_and_use_its_key(world: World) -> None:
     async with world.server.client("admin") as c:
-        r = await c.post("/api/devices", json={"name": "stage-pick", "location": "LOC-STAGE",
-                                               "type": "pick"})
+        r = await c.post(
+            "/api/devices", json={"name": "stage-pick", "location": "LOC-STAGE", "type": "pick"}
+        )
         assert r.status_code == 201, r.text
         created = r.json()
     key = created.pop("key")
     assert key.startswith("jxcd_") and len(key) > 40
-    assert created == {"name": "stage-pick", "warehouse": "WH1", "location": "STAGE",
-                       "type": "pick", "key_prefix": key[:12], "active": True,
-                       "last_seen_at": None}
+    assert created == {
+        "name": "stage-pick",
+        "warehouse": "WH1",
+        "location": "STAGE",
+        "type": "pick",
+        "key_prefix": key[:12],
+        "active": True,
+        "last_seen_at": None,
+    }
     async with world.server.client(key) as c:
         r = await c.get("/api/products/PLAIN")
         assert r.status_code == 200, r.text
@@ -67,8 +74,11 @@ async def test_device_cannot_manage_accounts_or_catalog(world: World) -> None:
             ("POST", "/api/products", {"sku": "Z", "name": "z"}),
             ("PATCH", "/api/products/PLAIN", {"name": "z"}),
             ("DELETE", "/api/products/SERIAL", None),
-            ("POST", "/api/users", {"username": "sneaky", "password": "long-enough",
-                                    "role": "admin"}),
+            (
+                "POST",
+                "/api/users",
+                {"username": "sneaky", "password": "long-enough", "role": "admin"},
+            ),
             ("GET", "/api/users", None),
             ("POST", "/api/devices", {"name": "clone", "location": "DOCK"}),
             ("GET", "/api/devices", None),
@@ -103,8 +113,9 @@ async def test_bad_device_registrations(world: World) -> None:
         expect_error(r, 422, "unknown_location")
         r = await c.post("/api/devices", json={"name": "virtual", "location": "WH1:SUPPLIER"})
         expect_error(r, 422, "invalid_location")
-        r = await c.post("/api/devices", json={"name": "adjuster", "location": "A1",
-                                               "type": "adjust"})
+        r = await c.post(
+            "/api/devices", json={"name": "adjuster", "location": "A1", "type": "adjust"}
+        )
         expect_error(r, 422, "validation_error")
         for body in (
             {"name": "x", "location": "A1"},  # too short

@@ -20,11 +20,17 @@ def expect_error(r: httpx.Response, status: int, code: str) -> dict[str, str]:
 async def bound_user(world: World, username: str, role: str, warehouse: str) -> str:
     """Create a user bound to ``warehouse`` and return its token."""
     async with world.server.client("admin") as c:
-        r = await c.post("/api/users", json={"username": username, "password": "bound-pass-1",
-                                             "role": role, "warehouse": warehouse})
+        r = await c.post(
+            "/api/users",
+            json={
+                "username": username,
+                "password": "bound-pass-1",
+                "role": role,
+                "warehouse": warehouse,
+            },
+        )
         assert r.status_code == 201, r.text
-        r = await c.post("/api/auth/token", data={"username": username,
-                                                   "password": "bound-pass-1"})
+        r = await c.post("/api/auth/token", data={"username": username, "password": "bound-pass-1"})
         assert r.status_code == 200, r.text
         return str(r.json()["access_token"])
 
@@ -74,14 +80,16 @@ async def test_bound_user_cannot_reach_other_warehouse_objects(
 async def test_bound_user_stock_and_scans(world: World) -> None:
     async with world.server.client("receiver") as c:
         for loc in ("A1", "B1"):
-            r = await c.post("/api/scans", json=scan(type="receive", code="PLAIN", qty=2,
-                                                     location=loc))
+            r = await c.post(
+                "/api/scans", json=scan(type="receive", code="PLAIN", qty=2, location=loc)
+            )
             assert r.status_code == 200, r.text
     token = await bound_user(world, "wh2-picker", "picker", "WH2")
     async with world.server.client(token) as c:
         rows = (await c.get("/api/stock")).json()
         assert [(row["warehouse"], row["location"], row["qty"]) for row in rows] == [
-            ("WH2", "B1", 2)]
+            ("WH2", "B1", 2)
+        ]
         moves = (await c.get("/api/moves")).json()
         assert {m["warehouse"] for m in moves} == {"WH2"}
         r = await c.post("/api/scans", json=scan(type="pick", code="PLAIN", qty=1, location="A1"))
@@ -98,18 +106,36 @@ async def test_bound_admin_stays_in_its_warehouse(world: World) -> None:
     async with world.server.client(token) as c:
         r = await c.post("/api/devices", json={"name": "wh1-dev", "location": "A1"})
         expect_error(r, 403, "forbidden")
-        r = await c.post("/api/users", json={"username": "wh1-user", "password": "long-enough",
-                                             "role": "admin", "warehouse": "WH1"})
+        r = await c.post(
+            "/api/users",
+            json={
+                "username": "wh1-user",
+                "password": "long-enough",
+                "role": "admin",
+                "warehouse": "WH1",
+            },
+        )
         expect_error(r, 403, "forbidden")
-        r = await c.post("/api/users", json={"username": "anywhere", "password": "long-enough",
-                                             "role": "admin"})
+        r = await c.post(
+            "/api/users", json={"username": "anywhere", "password": "long-enough", "role": "admin"}
+        )
         expect_error(r, 403, "forbidden")
         r = await c.post("/api/devices", json={"name": "wh2-dev", "location": "B1"})
         assert r.status_code == 201, r.text
-        r = await c.post("/api/users", json={"username": "wh2-user", "password": "long-enough",
-                                             "role": "picker", "warehouse": "WH2"})
+        r = await c.post(
+            "/api/users",
+            json={
+                "username": "wh2-user",
+                "password": "long-enough",
+                "role": "picker",
+                "warehouse": "WH2",
+            },
+        )
         assert r.status_code == 201, r.text
         assert [d["name"] for d in (await c.get("/api/devices")).json()] == ["wh2-dev"]
+        # It lists the users of its warehouse only.
+        names = [u["username"] for u in (await c.get("/api/users")).json()]
+        assert names == ["wh2-admin", "wh2-user"]
     async with world.server.client("admin") as c:
         names = [u["username"] for u in (await c.get("/api/users")).json()]
         assert "wh1-user" not in names and "anywhere" not in names and "wh2-user" in names

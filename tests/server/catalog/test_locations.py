@@ -24,24 +24,48 @@ async def codes(c: httpx.AsyncClient, **params: object) -> list[str]:
 
 async def test_create_get_patch_delete(world: World) -> None:
     async with world.server.client("supervisor") as c:
-        r = await c.post("/api/locations", json={
-            "code": "A3", "warehouse": "WH1", "kind": "bin", "barcode": "LOC-A3", "name": "Aisle A"})
+        r = await c.post(
+            "/api/locations",
+            json={
+                "code": "A3",
+                "warehouse": "WH1",
+                "kind": "bin",
+                "barcode": "LOC-A3",
+                "name": "Aisle A",
+            },
+        )
         assert r.status_code == 201, r.text
-        created = {"code": "A3", "warehouse": "WH1", "kind": "bin", "barcode": "LOC-A3",
-                   "name": "Aisle A", "active": True, "virtual": False}
+        created = {
+            "code": "A3",
+            "warehouse": "WH1",
+            "kind": "bin",
+            "barcode": "LOC-A3",
+            "name": "Aisle A",
+            "active": True,
+            "virtual": False,
+        }
         assert r.json() == created
         assert (await c.get("/api/locations/A3")).json() == created
 
-        r = await c.patch("/api/locations/A3", json={"name": "Aisle A, top", "barcode": "LOC-A3X",
-                                                     "active": False})
+        r = await c.patch(
+            "/api/locations/A3",
+            json={"name": "Aisle A, top", "barcode": "LOC-A3X", "active": False},
+        )
         assert r.status_code == 200, r.text
-        assert r.json() == {**created, "name": "Aisle A, top", "barcode": "LOC-A3X", "active": False}
+        assert r.json() == {
+            **created,
+            "name": "Aisle A, top",
+            "barcode": "LOC-A3X",
+            "active": False,
+        }
         # The old barcode is free again, the new one is taken.
-        r = await c.post("/api/locations", json={"code": "A4", "warehouse": "WH1",
-                                                 "barcode": "LOC-A3"})
+        r = await c.post(
+            "/api/locations", json={"code": "A4", "warehouse": "WH1", "barcode": "LOC-A3"}
+        )
         assert r.status_code == 201, r.text
-        r = await c.post("/api/locations", json={"code": "A5", "warehouse": "WH1",
-                                                 "barcode": "LOC-A3X"})
+        r = await c.post(
+            "/api/locations", json={"code": "A5", "warehouse": "WH1", "barcode": "LOC-A3X"}
+        )
         expect_error(r, 409, "already_exists")
 
         r = await c.delete("/api/locations/A3")
@@ -57,8 +81,9 @@ async def test_list_filters_and_hides_virtual_locations(world: World) -> None:
         assert await codes(c, kind="bin") == ["A1", "A2", "B1"]
         assert await codes(c, kind="dock") == ["DOCK"]
         with_virtual = await codes(c, warehouse="WH1", include_virtual=True)
-        assert sorted(with_virtual) == sorted([
-            "A1", "A2", "DOCK", "STAGE", "WH1:CUSTOMER", "WH1:LOSS", "WH1:SCRAP", "WH1:SUPPLIER"])
+        assert sorted(with_virtual) == sorted(
+            ["A1", "A2", "DOCK", "STAGE", "WH1:CUSTOMER", "WH1:LOSS", "WH1:SCRAP", "WH1:SUPPLIER"]
+        )
         assert await codes(c, kind="supplier") == ["WH1:SUPPLIER", "WH2:SUPPLIER"]
         r = await c.get("/api/locations", params={"kind": "attic"})
         expect_error(r, 422, "validation_error")
@@ -68,8 +93,9 @@ async def test_list_filters_and_hides_virtual_locations(world: World) -> None:
 async def test_virtual_locations_cannot_be_created_or_deleted(world: World) -> None:
     async with world.server.client("admin") as c:
         for kind in ("supplier", "customer", "inventory-loss", "scrap"):
-            r = await c.post("/api/locations", json={"code": f"V-{kind}", "warehouse": "WH1",
-                                                     "kind": kind})
+            r = await c.post(
+                "/api/locations", json={"code": f"V-{kind}", "warehouse": "WH1", "kind": kind}
+            )
             expect_error(r, 422, "validation_error")
         # A colon is reserved for the virtual locations' codes.
         r = await c.post("/api/locations", json={"code": "WH1:OTHER", "warehouse": "WH1"})
@@ -91,8 +117,9 @@ async def test_duplicate_code_or_barcode_is_409(world: World) -> None:
             {"code": "A9", "warehouse": "WH1", "barcode": "A2"},  # a barcode that is a code
         ):
             expect_error(await c.post("/api/locations", json=body), 409, "already_exists")
-        expect_error(await c.patch("/api/locations/A2", json={"barcode": "LOC-A1"}), 409,
-                     "already_exists")
+        expect_error(
+            await c.patch("/api/locations/A2", json={"barcode": "LOC-A1"}), 409, "already_exists"
+        )
         assert await codes(c) == ["A1", "A2", "DOCK", "STAGE", "B1"]
         assert (await c.get("/api/locations/A2")).json()["barcode"] == "LOC-A2"
 
@@ -105,8 +132,9 @@ async def test_patch_barcode_to_own_code_and_null_active(world: World) -> None:
         r = await c.patch("/api/locations/A2", json={"barcode": None, "name": None})
         assert r.status_code == 200, r.text
         assert r.json()["barcode"] is None
-        err = expect_error(await c.patch("/api/locations/A2", json={"active": None}), 422,
-                           "validation_error")
+        err = expect_error(
+            await c.patch("/api/locations/A2", json={"active": None}), 422, "validation_error"
+        )
         assert err["message"].startswith("active:")
         assert (await c.get("/api/locations/A2")).json()["active"] is True
 
@@ -123,7 +151,9 @@ async def test_unknown_warehouse_or_location_is_404(world: World) -> None:
 
 async def test_location_with_stock_history_cannot_be_deleted(world: World) -> None:
     async with world.server.client("receiver") as c:
-        r = await c.post("/api/scans", json=scan(type="receive", code="PLAIN", qty=2, location="A1"))
+        r = await c.post(
+            "/api/scans", json=scan(type="receive", code="PLAIN", qty=2, location="A1")
+        )
         assert r.status_code == 200, r.text
     async with world.server.client("picker") as c:
         r = await c.post("/api/scans", json=scan(type="pick", code="PLAIN", qty=2, location="A1"))

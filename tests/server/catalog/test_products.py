@@ -32,13 +32,26 @@ async def skus(c: httpx.AsyncClient, **params: Any) -> list[str]:
 
 async def test_create_get_list_patch_delete(server: RunningServer) -> None:
     async with server.client("supervisor") as c:
-        r = await c.post("/api/products", json={
-            "sku": "TEA-1", "name": "Green tea", "unit": "box", "tracking": "lot",
-            "safety_stock": "2.5", "barcodes": [EAN_PLAIN, "INT-TEA"]})
+        r = await c.post(
+            "/api/products",
+            json={
+                "sku": "TEA-1",
+                "name": "Green tea",
+                "unit": "box",
+                "tracking": "lot",
+                "safety_stock": "2.5",
+                "barcodes": [EAN_PLAIN, "INT-TEA"],
+            },
+        )
         assert r.status_code == 201, r.text
         created = {
-            "sku": "TEA-1", "name": "Green tea", "unit": "box", "tracking": "lot",
-            "safety_stock": 2.5, "allow_negative": False, "active": True,
+            "sku": "TEA-1",
+            "name": "Green tea",
+            "unit": "box",
+            "tracking": "lot",
+            "safety_stock": 2.5,
+            "allow_negative": False,
+            "active": True,
             "barcodes": [
                 {"code": EAN_PLAIN, "kind": "ean13", "gtin14": GTIN14_OF_EAN_PLAIN},
                 {"code": "INT-TEA", "kind": "internal", "gtin14": None},
@@ -48,8 +61,9 @@ async def test_create_get_list_patch_delete(server: RunningServer) -> None:
         assert (await c.get("/api/products/TEA-1")).json() == created
         assert (await c.get("/api/products")).json() == [created]
 
-        r = await c.patch("/api/products/TEA-1", json={"name": "Jasmine tea", "active": False,
-                                                       "safety_stock": 4})
+        r = await c.patch(
+            "/api/products/TEA-1", json={"name": "Jasmine tea", "active": False, "safety_stock": 4}
+        )
         assert r.status_code == 200, r.text
         assert r.json() == {**created, "name": "Jasmine tea", "active": False, "safety_stock": 4}
 
@@ -58,15 +72,23 @@ async def test_create_get_list_patch_delete(server: RunningServer) -> None:
         expect_error(await c.get("/api/products/TEA-1"), 404, "not_found")
         assert await skus(c) == []
         # Its barcodes are free again.
-        r = await c.post("/api/products", json={"sku": "TEA-2", "name": "Tea",
-                                                "barcodes": [EAN_PLAIN, "INT-TEA"]})
+        r = await c.post(
+            "/api/products",
+            json={"sku": "TEA-2", "name": "Tea", "barcodes": [EAN_PLAIN, "INT-TEA"]},
+        )
         assert r.status_code == 201, r.text
 
 
 async def test_barcode_kinds(server: RunningServer) -> None:
     async with server.client("admin") as c:
-        r = await c.post("/api/products", json={
-            "sku": "K", "name": "Kinds", "barcodes": [EAN_8, UPC_A, GTIN_CASE, "ABC-123", "12345"]})
+        r = await c.post(
+            "/api/products",
+            json={
+                "sku": "K",
+                "name": "Kinds",
+                "barcodes": [EAN_8, UPC_A, GTIN_CASE, "ABC-123", "12345"],
+            },
+        )
         assert r.status_code == 201, r.text
         kinds = {b["code"]: (b["kind"], b["gtin14"]) for b in r.json()["barcodes"]}
         assert kinds == {
@@ -86,14 +108,19 @@ async def test_list_search_and_paging(world: World) -> None:
         assert await skus(c, limit=2) == ["LOTTED", "PLAIN"]
         assert await skus(c, limit=2, offset=2) == ["SERIAL"]
         assert await skus(c, q="nothing-like-it") == []
+        # LIKE wildcards in the query are literal characters.
+        assert await skus(c, q="_") == []
+        assert await skus(c, q="%") == []
+        assert await skus(c, q="L_T") == []
         expect_error(await c.get("/api/products", params={"limit": 0}), 422, "validation_error")
         expect_error(await c.get("/api/products", params={"offset": -1}), 422, "validation_error")
 
 
 async def test_duplicate_sku_is_409_and_writes_nothing(world: World) -> None:
     async with world.server.client("admin") as c:
-        r = await c.post("/api/products", json={"sku": "PLAIN", "name": "Again",
-                                                "barcodes": ["NEW-CODE"]})
+        r = await c.post(
+            "/api/products", json={"sku": "PLAIN", "name": "Again", "barcodes": ["NEW-CODE"]}
+        )
         expect_error(r, 409, "already_exists")
         assert (await c.get("/api/products/PLAIN")).json()["name"] == "Plain"
         assert await skus(c) == ["LOTTED", "PLAIN", "SERIAL"]
@@ -109,8 +136,9 @@ async def test_wrong_check_digit_is_422_invalid_barcode(server: RunningServer) -
             err = expect_error(r, 422, "invalid_barcode")
             assert bad in err["message"]
         # A good code before a bad one is not kept either.
-        r = await c.post("/api/products", json={"sku": "P", "name": "P",
-                                                "barcodes": [EAN_PLAIN, EAN_BAD]})
+        r = await c.post(
+            "/api/products", json={"sku": "P", "name": "P", "barcodes": [EAN_PLAIN, EAN_BAD]}
+        )
         expect_error(r, 422, "invalid_barcode")
         assert await skus(c) == []
         r = await c.post("/api/products", json={"sku": "Q", "name": "Q", "barcodes": [EAN_PLAIN]})
@@ -121,13 +149,17 @@ async def test_barcode_in_use_across_gtin_forms(world: World) -> None:
     """EAN_PLAIN belongs to PLAIN; its GTIN-14 form (leading zero) is the same item."""
     async with world.server.client("admin") as c:
         for code in (EAN_PLAIN, GTIN14_OF_EAN_PLAIN, "INT-PLAIN", EAN_LOT):
-            r = await c.post("/api/products", json={"sku": "NEW", "name": "New", "barcodes": [code]})
+            r = await c.post(
+                "/api/products", json={"sku": "NEW", "name": "New", "barcodes": [code]}
+            )
             expect_error(r, 409, "barcode_in_use")
             r = await c.post("/api/products/SERIAL/barcodes", json={"code": code})
             expect_error(r, 409, "barcode_in_use")
         # The same GTIN twice in one request, in two forms.
-        r = await c.post("/api/products", json={
-            "sku": "NEW", "name": "New", "barcodes": ["4012345678901", "04012345678901"]})
+        r = await c.post(
+            "/api/products",
+            json={"sku": "NEW", "name": "New", "barcodes": ["4012345678901", "04012345678901"]},
+        )
         expect_error(r, 409, "barcode_in_use")
         assert await skus(c) == ["LOTTED", "PLAIN", "SERIAL"]
         serial = (await c.get("/api/products/SERIAL")).json()
@@ -136,8 +168,9 @@ async def test_barcode_in_use_across_gtin_forms(world: World) -> None:
 
 async def test_gtin14_registered_first_blocks_its_ean13(server: RunningServer) -> None:
     async with server.client("admin") as c:
-        r = await c.post("/api/products", json={"sku": "A", "name": "A",
-                                                "barcodes": [GTIN14_OF_EAN_PLAIN]})
+        r = await c.post(
+            "/api/products", json={"sku": "A", "name": "A", "barcodes": [GTIN14_OF_EAN_PLAIN]}
+        )
         assert r.status_code == 201, r.text
         assert r.json()["barcodes"][0]["kind"] == "gtin14"
         r = await c.post("/api/products", json={"sku": "B", "name": "B", "barcodes": [EAN_PLAIN]})
@@ -152,18 +185,24 @@ async def test_add_barcode(world: World) -> None:
         r = await c.post("/api/products/PLAIN/barcodes", json={"code": GTIN_CASE})
         assert r.status_code == 201, r.text
         assert [b["code"] for b in r.json()["barcodes"]] == [EAN_PLAIN, "INT-PLAIN", GTIN_CASE]
-        expect_error(await c.post("/api/products/PLAIN/barcodes", json={"code": EAN_BAD}), 422,
-                     "invalid_barcode")
-        expect_error(await c.post("/api/products/NOPE/barcodes", json={"code": "X-1"}), 404,
-                     "not_found")
-        expect_error(await c.post("/api/products/PLAIN/barcodes", json={"code": ""}), 422,
-                     "validation_error")
+        expect_error(
+            await c.post("/api/products/PLAIN/barcodes", json={"code": EAN_BAD}),
+            422,
+            "invalid_barcode",
+        )
+        expect_error(
+            await c.post("/api/products/NOPE/barcodes", json={"code": "X-1"}), 404, "not_found"
+        )
+        expect_error(
+            await c.post("/api/products/PLAIN/barcodes", json={"code": ""}), 422, "validation_error"
+        )
         r = await c.get("/api/products/PLAIN")
         assert [b["code"] for b in r.json()["barcodes"]] == [EAN_PLAIN, "INT-PLAIN", GTIN_CASE]
     # The new code scans as PLAIN.
     async with world.server.client("receiver") as c:
-        r = await c.post("/api/scans", json=scan(type="receive", code=GTIN_CASE, qty=1,
-                                                 location="A1"))
+        r = await c.post(
+            "/api/scans", json=scan(type="receive", code=GTIN_CASE, qty=1, location="A1")
+        )
         assert r.status_code == 200, r.text
         assert r.json()["product"] == "PLAIN"
 
@@ -192,7 +231,9 @@ async def test_invalid_product_bodies_are_422(server: RunningServer) -> None:
 
 async def test_product_with_history_cannot_be_deleted(world: World) -> None:
     async with world.server.client("receiver") as c:
-        r = await c.post("/api/scans", json=scan(type="receive", code="PLAIN", qty=1, location="A1"))
+        r = await c.post(
+            "/api/scans", json=scan(type="receive", code="PLAIN", qty=1, location="A1")
+        )
         assert r.status_code == 200, r.text
     async with world.server.client("admin") as c:
         expect_error(await c.delete("/api/products/PLAIN"), 409, "in_use")
@@ -200,8 +241,7 @@ async def test_product_with_history_cannot_be_deleted(world: World) -> None:
         assert r.status_code == 200
         assert [b["code"] for b in r.json()["barcodes"]] == [EAN_PLAIN, "INT-PLAIN"]
         # The tracking of a product in stock cannot change either.
-        expect_error(await c.patch("/api/products/PLAIN", json={"tracking": "lot"}), 409,
-                     "in_use")
+        expect_error(await c.patch("/api/products/PLAIN", json={"tracking": "lot"}), 409, "in_use")
         assert (await c.get("/api/products/PLAIN")).json()["tracking"] == "none"
         # Archiving is the way out.
         r = await c.patch("/api/products/PLAIN", json={"active": False})
@@ -211,12 +251,15 @@ async def test_product_with_history_cannot_be_deleted(world: World) -> None:
 async def test_product_with_only_rejected_scans_can_be_deleted(world: World) -> None:
     """A rejected scan leaves no history, so the product may still go."""
     async with world.server.client("picker") as c:
-        r = await c.post("/api/scans", json=scan(type="pick", code="LOTTED", qty=1, location="A1",
-                                                 lot="L1"))
+        r = await c.post(
+            "/api/scans", json=scan(type="pick", code="LOTTED", qty=1, location="A1", lot="L1")
+        )
         assert r.status_code >= 400, r.text
     async with world.server.client("receiver") as c:
-        r = await c.post("/api/scans", json=scan(type="receive", code="LOTTED", qty=10**9,
-                                                 location="A1", lot="L2"))
+        r = await c.post(
+            "/api/scans",
+            json=scan(type="receive", code="LOTTED", qty=10**9, location="A1", lot="L2"),
+        )
         assert r.status_code >= 400, r.text
     async with world.server.client("admin") as c:
         r = await c.delete("/api/products/LOTTED")
@@ -250,10 +293,14 @@ async def test_roles_for_products(world: World) -> None:
 
 async def test_concurrent_creates_of_one_sku_give_one_201_and_409s(server: RunningServer) -> None:
     async with server.client("admin") as c:
-        results = await asyncio.gather(*(
-            c.post("/api/products", json={"sku": "RACE", "name": f"n{i}", "barcodes": [f"R-{i}"]})
-            for i in range(6)
-        ))
+        results = await asyncio.gather(
+            *(
+                c.post(
+                    "/api/products", json={"sku": "RACE", "name": f"n{i}", "barcodes": [f"R-{i}"]}
+                )
+                for i in range(6)
+            )
+        )
         statuses = sorted(r.status_code for r in results)
         assert statuses == [201] + [409] * 5, [r.text for r in results]
         for r in results:
@@ -266,11 +313,20 @@ async def test_concurrent_creates_of_one_sku_give_one_201_and_409s(server: Runni
 
 async def test_concurrent_claims_of_one_barcode(server: RunningServer) -> None:
     async with server.client("admin") as c:
-        results = await asyncio.gather(*(
-            c.post("/api/products", json={"sku": f"P{i}", "name": "p",
-                                          "barcodes": [EAN_PLAIN if i % 2 else GTIN14_OF_EAN_PLAIN]})
-            for i in range(6)
-        ))
+        results = await asyncio.gather(
+            *(
+                c.post(
+                    "/api/products",
+                    json={
+                        "sku": f"P{i}",
+                        "name": "p",
+                        "barcodes": [EAN_PLAIN if i % 2 else GTIN14_OF_EAN_PLAIN],
+                    },
+                )
+                for i in range(6)
+            )
+        )
         assert sorted(r.status_code for r in results) == [201] + [409] * 5, [
-            r.text for r in results]
+            r.text for r in results
+        ]
         assert len(await skus(c)) == 1

@@ -94,8 +94,9 @@ async def test_invalid_warehouse_bodies_are_422(server: RunningServer) -> None:
 async def test_patch_with_null_name_is_422_not_500(server: RunningServer) -> None:
     async with server.client("admin") as c:
         (await c.post("/api/warehouses", json={"code": "WH9", "name": "Ninth"})).raise_for_status()
-        err = expect_error(await c.patch("/api/warehouses/WH9", json={"name": None}), 422,
-                           "validation_error")
+        err = expect_error(
+            await c.patch("/api/warehouses/WH9", json={"name": None}), 422, "validation_error"
+        )
         assert err["message"].startswith("name:")
         # An empty patch changes nothing.
         r = await c.patch("/api/warehouses/WH9", json={})
@@ -127,7 +128,9 @@ async def test_only_admin_manages_warehouses(server: RunningServer) -> None:
 
 async def test_warehouse_with_stock_history_cannot_be_deleted(world: World) -> None:
     async with world.server.client("receiver") as c:
-        r = await c.post("/api/scans", json=scan(type="receive", code="PLAIN", qty=1, location="A1"))
+        r = await c.post(
+            "/api/scans", json=scan(type="receive", code="PLAIN", qty=1, location="A1")
+        )
         assert r.status_code == 200, r.text
     async with world.server.client("admin") as c:
         expect_error(await c.delete("/api/warehouses/WH1"), 409, "in_use")
@@ -140,9 +143,15 @@ async def test_warehouse_with_a_bound_device_or_user_cannot_be_deleted(world: Wo
     """WH1 has the fixture's device at DOCK; WH2 gets a bound user. Neither may vanish."""
     async with world.server.client("admin") as c:
         expect_error(await c.delete("/api/warehouses/WH1"), 409, "in_use")
-        r = await c.post("/api/users", json={
-            "username": "wh2-user", "password": "long-enough-1", "role": "picker",
-            "warehouse": "WH2"})
+        r = await c.post(
+            "/api/users",
+            json={
+                "username": "wh2-user",
+                "password": "long-enough-1",
+                "role": "picker",
+                "warehouse": "WH2",
+            },
+        )
         assert r.status_code == 201, r.text
         expect_error(await c.delete("/api/warehouses/WH2"), 409, "in_use")
         assert {w["code"] for w in (await c.get("/api/warehouses")).json()} == {"WH1", "WH2"}

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import orjson
+import pytest
+import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.conftest import RunningServer, scan
+import server.app as app_module
+from server.stream.hub import StockHub
+from tests.conftest import RunningServer, scan, start_server
 
 WAIT = 15.0  # seconds: the longest any single expected message may take
 StockKey = tuple[str, str, str, str | None]  # warehouse, location, sku, lot
@@ -83,6 +89,36 @@ async def open_stream(
         yield Stream(ws)
 
 
+def hubs_without_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Servers started from now on learn of moves from their broker only, never by looking
+    at the ledger's head: what is delivered, and when, depends on broker messages alone."""
+    monkeypatch.setattr(app_module, "StockHub", partial(StockHub, poll_interval=None))
+
+
+@asynccontextmanager
+async def another_server(
+    first: RunningServer, *, send_buffer: int | None = None
+) -> AsyncIterator[tuple[RunningServer, uvicorn.Server]]:
+    """A second server on the first one's settings: same database, same broker channel.
+
+    ``send_buffer``: the kernel send buffer of its connections (inherited from the listening
+    socket), to stand for a slow network without waiting for megabytes to pile up.
+    """
+    srv, task, host = await start_server(first.settings)
+    try:
+        if send_buffer is not None:
+            for listener in srv.servers:
+                for sock in listener.sockets:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+        second = RunningServer(
+            f"http://{host}", f"ws://{host}", first.settings, srv.config.app, dict(first.tokens)
+        )
+        yield second, srv
+    finally:
+        srv.should_exit = True
+        await asyncio.wait_for(task, 15)
+
+
 def receive(sku: str = "PLAIN", qty: int = 1, location: str = "A1", **kw: Any) -> dict[str, Any]:
     return scan(type="receive", code=sku, qty=qty, location=location, **kw)
 
@@ -106,7 +142,9 @@ async def head(client: httpx.AsyncClient) -> int:
     return moves[-1]["seq"] if moves else 0
 
 
-async def ledger(client: httpx.AsyncClient, since: int = 0, warehouse: str | None = None) -> list[Any]:
+async def ledger(
+    client: httpx.AsyncClient, since: int = 0, warehouse: str | None = None
+) -> list[Any]:
     params: dict[str, Any] = {"since": since, "limit": 10_000}
     if warehouse:
         params["warehouse"] = warehouse
@@ -141,3 +179,13 @@ def apply_moves(book: dict[StockKey, Any], moves: Iterable[dict[str, Any]]) -> d
 
 def seqs(moves: Iterable[dict[str, Any]]) -> list[int]:
     return [m["seq"] for m in moves]
+
+
+async def subscribers_settle(hub: StockHub, n: int, timeout: float = 10) -> None:
+    """Wait until the hub has exactly ``n`` subscriptions (closed ones are forgotten)."""
+
+    async def settle() -> None:
+        while hub.subscribers != n:  # noqa: ASYNC110 - the hub has no event for this
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(settle(), timeout)

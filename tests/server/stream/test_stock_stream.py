@@ -45,9 +45,10 @@ async def seed(world: World) -> int:
 
 async def test_snapshot_then_live_moves_in_seq_order(world: World) -> None:
     last = await seed(world)
-    async with world.server.client("admin") as c, open_stream(
-        world.server, world.server.tokens["supervisor"]
-    ) as s:
+    async with (
+        world.server.client("admin") as c,
+        open_stream(world.server, world.server.tokens["supervisor"]) as s,
+    ):
         seq, rows = await s.snapshot()
         assert seq == last
         assert as_stock(rows) == await stock(c)
@@ -62,7 +63,11 @@ async def test_snapshot_then_live_moves_in_seq_order(world: World) -> None:
         got = await s.moves(3)
         assert seqs(got) == [4, 5, 6]
         receive_m, transfer_m, pick_m = got
-        assert (receive_m["kind"], receive_m["to_location"], receive_m["qty"]) == ("receive", "A1", 2)
+        assert (receive_m["kind"], receive_m["to_location"], receive_m["qty"]) == (
+            "receive",
+            "A1",
+            2,
+        )
         assert receive_m["to_qty"] == 5
         assert receive_m["from_qty"] == -5  # the supplier's side: 3 + 2 received so far
         assert (transfer_m["from_location"], transfer_m["to_location"]) == ("A1", "A2")
@@ -80,7 +85,12 @@ async def test_snapshot_of_an_empty_ledger(world: World) -> None:
     async with open_stream(world.server, world.server.tokens["admin"]) as s:
         first = await s.recv()
         assert first == {
-            "type": "snapshot", "seq": 0, "warehouse": None, "stock": [], "part": 0, "last": True,
+            "type": "snapshot",
+            "seq": 0,
+            "warehouse": None,
+            "stock": [],
+            "part": 0,
+            "last": True,
         }
         async with world.server.client("receiver") as c:
             await post(c, receive())
@@ -98,7 +108,9 @@ async def test_snapshot_comes_in_chunks(world: World, monkeypatch: pytest.Monkey
         async with open_stream(world.server, world.server.tokens["admin"]) as s:
             parts = [await s.recv() for _ in range(3)]
             assert [(p["part"], p["last"], len(p["stock"])) for p in parts] == [
-                (0, False, 2), (1, False, 2), (2, True, 1),
+                (0, False, 2),
+                (1, False, 2),
+                (2, True, 1),
             ]
             assert {p["seq"] for p in parts} == {5}
             assert as_stock(r for p in parts for r in p["stock"]) == await stock(c)
@@ -124,7 +136,9 @@ async def test_snapshot_is_consistent_with_its_seq_while_scans_commit(world: Wor
                 await s.quiet(0.2)
                 return seq, as_stock(rows), moves
 
-        async def staggered(delay: float) -> tuple[int, dict[object, object], list[dict[str, object]]]:
+        async def staggered(
+            delay: float,
+        ) -> tuple[int, dict[object, object], list[dict[str, object]]]:
             await asyncio.sleep(delay)
             return await subscriber()
 
@@ -219,9 +233,11 @@ class TestCatchupLimit:
 
 async def test_warehouse_filter(world: World) -> None:
     await seed(world)
-    async with world.server.client("admin") as c, open_stream(
-        world.server, world.server.tokens["admin"], warehouse="WH2"
-    ) as wh2, open_stream(world.server, world.server.tokens["admin"], warehouse="WH1") as wh1:
+    async with (
+        world.server.client("admin") as c,
+        open_stream(world.server, world.server.tokens["admin"], warehouse="WH2") as wh2,
+        open_stream(world.server, world.server.tokens["admin"], warehouse="WH1") as wh1,
+    ):
         seq, rows = await wh2.snapshot()
         assert seq == 3
         assert as_stock(rows) == {("WH2", "B1", "PLAIN", None): 1} == await stock(c, "WH2")
@@ -239,7 +255,8 @@ async def test_warehouse_filter(world: World) -> None:
         )
         got2 = await wh2.moves(2)
         assert [(m["seq"], m["warehouse"], m["to_qty"]) for m in got2] == [
-            (4, "WH2", 2), (7, "WH2", 6),
+            (4, "WH2", 2),
+            (7, "WH2", 6),
         ]
         got1 = await wh1.moves(2)
         assert [(m["seq"], m["warehouse"]) for m in got1] == [(5, "WH1"), (6, "WH1")]
@@ -265,8 +282,15 @@ async def test_warehouse_filter_with_since(world: World) -> None:
 
 async def make_user(server: RunningServer, name: str, warehouse: str | None) -> str:
     async with server.client("admin") as c:
-        r = await c.post("/api/users", json={
-            "username": name, "password": PASSWORD, "role": "supervisor", "warehouse": warehouse})
+        r = await c.post(
+            "/api/users",
+            json={
+                "username": name,
+                "password": PASSWORD,
+                "role": "supervisor",
+                "warehouse": warehouse,
+            },
+        )
         assert r.status_code == 201, r.text
         r = await c.post("/api/auth/token", data={"username": name, "password": PASSWORD})
         r.raise_for_status()
@@ -289,9 +313,9 @@ async def test_user_bound_to_a_warehouse_sees_only_it(world: World) -> None:
         assert seqs(await s.moves(2)) == [3, 5]
 
 
-async def refused(server: RunningServer, token: str | None, **params: object) -> tuple[int, bytes]:
+async def refused(server: RunningServer, bearer: str | None, **params: object) -> tuple[int, bytes]:
     with pytest.raises(InvalidStatus) as info:
-        async with open_stream(server, token, **params):
+        async with open_stream(server, bearer, **params):
             pass
     return info.value.response.status_code, info.value.response.body or b""
 
@@ -308,7 +332,9 @@ async def test_handshake_refusals(world: World) -> None:
     assert (status, b"not_found" in body) == (404, True)
     status, body = await refused(srv, wh2_token, warehouse="WH1")
     assert (status, b"forbidden" in body) == (403, True)
-    assert (await refused(srv, srv.tokens["admin"], since=-1))[0] == 422
+    for bad in (-1, "abc", "1.5", "9" * 5000):
+        status, body = await refused(srv, srv.tokens["admin"], since=bad)
+        assert (status, b"validation_error" in body) == (422, True), bad
     # The same user may open its own warehouse; the admin may open any.
     for token, wh in ((wh2_token, "WH2"), (srv.tokens["admin"], "WH1")):
         async with open_stream(srv, token, warehouse=wh) as s:
@@ -327,9 +353,10 @@ async def test_refused_handshakes_leave_no_subscription(world: World) -> None:
 
 
 async def test_rejected_and_duplicate_scans_publish_nothing(world: World) -> None:
-    async with world.server.client("admin") as c, open_stream(
-        world.server, world.server.tokens["admin"]
-    ) as s:
+    async with (
+        world.server.client("admin") as c,
+        open_stream(world.server, world.server.tokens["admin"]) as s,
+    ):
         assert (await s.snapshot())[0] == 0
         first = receive(qty=2)
         assert (await post(c, first))["seq"] == 1
@@ -357,9 +384,10 @@ async def test_rejected_and_duplicate_scans_publish_nothing(world: World) -> Non
 
 async def test_a_move_is_in_the_ledger_when_it_is_streamed(world: World) -> None:
     """Published after the commit: whatever a subscriber hears, a reader can already see."""
-    async with world.server.client("admin") as c, open_stream(
-        world.server, world.server.tokens["admin"]
-    ) as s:
+    async with (
+        world.server.client("admin") as c,
+        open_stream(world.server, world.server.tokens["admin"]) as s,
+    ):
         await s.snapshot()
 
         async def scans() -> None:
@@ -373,3 +401,22 @@ async def test_a_move_is_in_the_ledger_when_it_is_streamed(world: World) -> None
             assert m["seq"] == expected
             assert seqs(await ledger(c, since=expected - 1))[:1] == [expected]
         await asyncio.wait_for(writer, 30)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not server/stream: ledger/messages.iso() keeps the client's UTC offset on live "
+    "messages while the ledger returns UTC (PostgreSQL), and SQLite stores scanned_at without "
+    "its offset (8 hours off here); remove this mark once both are fixed",
+)
+async def test_live_and_replayed_moves_agree_on_scanned_at_with_an_offset(world: World) -> None:
+    async with (
+        world.server.client("admin") as c,
+        open_stream(world.server, world.server.tokens["admin"]) as s,
+    ):
+        await s.snapshot()
+        await post(c, receive(scanned_at="2024-05-01T10:00:00+08:00"))
+        (live,) = await s.moves(1)
+        (stored,) = await ledger(c)
+        assert stored["scanned_at"] == "2024-05-01T02:00:00+00:00"
+        assert live == stored
