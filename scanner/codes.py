@@ -11,6 +11,7 @@ parentheses, a GS1 Digital Link URI, or a raw element string that starts with AI
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -37,9 +38,10 @@ class GS1Data:
     best_before: date | None = None  # AI 15
     quantity: Decimal | None = None  # AI 30 / 37 (count) or 310n (net kg)
     sscc: str | None = None  # AI 00
-    ais: dict[str, str] = field(default_factory=dict)
+    ais: dict[str, str] = field(default_factory=dict)  # read-only: results are cached
 
 
+@lru_cache(maxsize=8192)  # scanners read the same few thousand codes all day
 def gtin14(text: str) -> str | None:
     """The GTIN-14 form of an EAN-8/UPC-A/EAN-13/GTIN-14 with a valid check digit, else None."""
     if not text.isdigit() or len(text) not in (8, 12, 13, 14):
@@ -50,6 +52,7 @@ def gtin14(text: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=8192)
 def interpret(text: str) -> tuple[str, GS1Data | None]:
     """Split off any AIM identifier and return ``(plain_text, gs1_data_or_None)``.
 

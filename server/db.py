@@ -1,5 +1,9 @@
 """Engines and sessions. Built in the app's lifespan (or by the CLI), never at import time.
 
+Requests use the async engine. The ledger writer is one thread with a synchronous engine
+(pysqlite / psycopg): a batch of scans then costs one thread hop instead of one per
+statement, which is where an async driver spends most of its time.
+
 SQLite: WAL, ``synchronous=FULL`` (an acknowledged commit survives a crash), and writers
 open their transactions with ``BEGIN IMMEDIATE`` so a reader never has to upgrade to a
 writer mid-transaction (which SQLite answers with SQLITE_BUSY).
@@ -7,21 +11,21 @@ writer mid-transaction (which SQLite answers with SQLITE_BUSY).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from server.settings import async_url
+from server.settings import async_url, sync_url
 
 _WRITE = "jxc_write"
 
 
-def _sqlite_hooks(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event, not the driver, open transactions.
         dbapi_conn.isolation_level = None
@@ -35,7 +39,7 @@ def _sqlite_hooks(engine: AsyncEngine) -> None:
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get(_WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -51,8 +55,10 @@ class Database:
         if not self.is_sqlite:
             kw.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine = create_async_engine(self.url, **kw)
+        self.writer_engine = create_engine(sync_url(url), pool_size=2, max_overflow=2)
         if self.is_sqlite:
-            _sqlite_hooks(self.engine)
+            _sqlite_hooks(self.engine.sync_engine)
+            _sqlite_hooks(self.writer_engine)
         self._write_engine = self.engine.execution_options(**{_WRITE: True})
 
     @asynccontextmanager
@@ -75,9 +81,16 @@ class Database:
                 await session.rollback()
                 raise
 
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A synchronous write transaction for the ledger writer's thread."""
+        with self.writer_engine.execution_options(**{_WRITE: True}).begin() as conn:
+            yield conn
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.exec_driver_sql("SELECT 1")
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        self.writer_engine.dispose()

@@ -29,7 +29,7 @@ class AppState:
     auth: Authenticator
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.jxc
     return state
 

@@ -44,6 +44,18 @@ class Settings(BaseSettings):
         return async_url(self.database_url)
 
 
+def sync_url(url: str) -> str:
+    """The same database through a synchronous driver (the ledger writer's thread)."""
+    url = async_url(url)
+    for driver, sync in (
+        ("sqlite+aiosqlite://", "sqlite+pysqlite://"),
+        ("postgresql+asyncpg://", "postgresql+psycopg://"),
+    ):
+        if url.startswith(driver):
+            return sync + url[len(driver) :]
+    return url
+
+
 def async_url(url: str) -> str:
     """Accept plain ``sqlite://`` / ``postgresql://`` URLs and pick the async driver."""
     for plain, driver in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from server.catalog.repository import CatalogRepository
 from server.catalog.schemas import LocationCreate, ProductCreate, WarehouseCreate
 from server.catalog.service import CatalogService
 from server.db import Database
-from server.ledger.repository import LedgerRepository
+from server.ledger.repository import LedgerWriteRepository
 from server.ledger.service import LedgerService, PendingScan
 from server.models import LocationKind, MoveKind, Role, Tracking
 from server.scans.schemas import ScanIn
@@ -179,5 +180,11 @@ async def seed(db: Database, *, seed_value: int = 7) -> DemoInfo | None:
                         admin,
                     )
                 )
-        await LedgerService(LedgerRepository(session), max_qty=1_000_000).apply_batch(scans)
+    # After the catalogue's commit: the ledger writes on its own (synchronous) connection.
+    await asyncio.to_thread(_apply, db, scans)
     return DemoInfo(device.name, device.key)
+
+
+def _apply(db: Database, scans: list[PendingScan]) -> None:
+    with db.write_connection() as conn:
+        LedgerService(LedgerWriteRepository(conn), max_qty=1_000_000).apply_batch(scans)

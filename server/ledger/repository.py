@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import (
@@ -54,129 +55,14 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
 
 
 class LedgerRepository:
+    """Reads of the ledger, for requests and the stream (async)."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    # --- the head: serialises writers so seq follows commit order, gap-free ---
-    async def lock_head(self) -> int:
-        stmt = select(head_t.c.seq).where(head_t.c.id == 1).with_for_update()
-        return int((await self.session.execute(stmt)).scalar_one())
-
-    async def set_head(self, seq: int) -> None:
-        await self.session.execute(update(head_t).where(head_t.c.id == 1).values(seq=seq))
 
     async def head(self) -> int:
         stmt = select(head_t.c.seq).where(head_t.c.id == 1)
         return int((await self.session.execute(stmt)).scalar_one())
-
-    # --- idempotency ---
-    async def applied_events(self, event_ids: Sequence[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for chunk in _chunks(list(event_ids)):
-            stmt = select(event_t.c.event_id, event_t.c.result).where(event_t.c.event_id.in_(chunk))
-            found.update({r.event_id: r.result for r in await self.session.execute(stmt)})
-        return found
-
-    async def insert_events(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(event_t), rows)
-
-    # --- look-ups for resolving scans ---
-    async def products_by_codes(self, codes: Sequence[str], gtins: Sequence[str]) -> list[Row[Any]]:
-        """Products by barcode, GTIN-14 or SKU: rows of (match, product columns...)."""
-        by_barcode = (
-            select(barcode_t.c.code, barcode_t.c.gtin14, product_t)
-            .join(product_t, product_t.c.id == barcode_t.c.product_id)
-            .where(or_(barcode_t.c.code.in_(codes), barcode_t.c.gtin14.in_(gtins)))
-        )
-        rows = list(await self.session.execute(by_barcode))
-        by_sku = select(product_t.c.sku.label("code"), product_t.c.sku.label("gtin14"), product_t)
-        rows += list(await self.session.execute(by_sku.where(product_t.c.sku.in_(codes))))
-        return rows
-
-    async def locations_by_refs(self, refs: Sequence[str]) -> list[Row[Any]]:
-        stmt = select(loc_t).where(or_(loc_t.c.code.in_(refs), loc_t.c.barcode.in_(refs)))
-        return list(await self.session.execute(stmt))
-
-    async def locations_by_ids(self, ids: Sequence[int]) -> list[Row[Any]]:
-        return list(await self.session.execute(select(loc_t).where(loc_t.c.id.in_(ids))))
-
-    async def virtual_locations(self, warehouse_ids: Sequence[int]) -> list[Row[Any]]:
-        stmt = select(loc_t).where(
-            loc_t.c.warehouse_id.in_(warehouse_ids), loc_t.c.kind.in_(list(VIRTUAL_KINDS))
-        )
-        return list(await self.session.execute(stmt))
-
-    async def warehouse_codes(self, ids: Sequence[int]) -> dict[int, str]:
-        stmt = select(wh_t.c.id, wh_t.c.code).where(wh_t.c.id.in_(ids))
-        return {r.id: r.code for r in await self.session.execute(stmt)}
-
-    async def lots(self, keys: Sequence[tuple[int, str]]) -> list[Row[Any]]:
-        rows: list[Row[Any]] = []
-        for chunk in _chunks(list(keys)):
-            stmt = select(lot_t).where(tuple_(lot_t.c.product_id, lot_t.c.number).in_(chunk))
-            rows += list(await self.session.execute(stmt))
-        return rows
-
-    async def lots_by_ids(self, ids: Sequence[int]) -> list[Row[Any]]:
-        return list(await self.session.execute(select(lot_t).where(lot_t.c.id.in_(ids))))
-
-    async def insert_lot(self, product_id: int, number: str, expiry: date | None) -> int:
-        stmt = insert(lot_t).values(product_id=product_id, number=number, expiry=expiry)
-        result = await self.session.execute(stmt.returning(lot_t.c.id))
-        return int(result.scalar_one())
-
-    async def set_lot_expiry(self, lot_id: int, expiry: date) -> None:
-        await self.session.execute(update(lot_t).where(lot_t.c.id == lot_id).values(expiry=expiry))
-
-    # --- quants ---
-    async def quants(
-        self, pairs: Sequence[tuple[int, int]], lot_ids: Sequence[int] = ()
-    ) -> list[QuantRow]:
-        """Quants of these (product, location) pairs, any lot, plus every quant of ``lot_ids``."""
-        base = select(quant_t, loc_t.c.kind).join(loc_t, loc_t.c.id == quant_t.c.location_id)
-        rows: list[Row[Any]] = []
-        for chunk in _chunks(list(pairs)):
-            key = tuple_(quant_t.c.product_id, quant_t.c.location_id)
-            rows += list(await self.session.execute(base.where(key.in_(chunk))))
-        if lot_ids:
-            rows += list(await self.session.execute(base.where(quant_t.c.lot_id.in_(lot_ids))))
-        unique = {r.id: r for r in rows}
-        return [
-            QuantRow(
-                r.id, r.product_id, r.location_id, r.lot_id, r.qty, r.kind not in VIRTUAL_KINDS
-            )
-            for r in unique.values()
-        ]
-
-    async def save_quants(self, quants: Iterable[QuantRow], seq: int) -> None:
-        changed = [q for q in quants if q.dirty]
-        updates = [{"b_id": q.id, "b_qty": q.qty, "b_seq": seq} for q in changed if q.id]
-        inserts = [
-            {
-                "product_id": q.product_id,
-                "location_id": q.location_id,
-                "lot_id": q.lot_id,
-                "qty": q.qty,
-                "updated_seq": seq,
-            }
-            for q in changed
-            if q.id is None
-        ]
-        if updates:
-            stmt = (
-                update(quant_t)
-                .where(quant_t.c.id == bindparam("b_id"))
-                .values(qty=bindparam("b_qty"), updated_seq=bindparam("b_seq"))
-            )
-            await self.session.execute(stmt, updates)
-        if inserts:
-            await self.session.execute(insert(quant_t), inserts)
-
-    # --- moves ---
-    async def insert_moves(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(move_t), rows)
 
     async def moves_since(
         self,
@@ -255,7 +141,6 @@ class LedgerRepository:
             stmt = stmt.where(loc_t.c.kind.not_in(list(VIRTUAL_KINDS)))
         return list(await self.session.execute(stmt))
 
-    # --- verification: quants rebuilt from the ledger ---
     async def ledger_balances(self) -> dict[tuple[int, int, int | None], Decimal]:
         """Sum of moves into minus out of each (product, location, lot), from the ledger."""
         balances: dict[tuple[int, int, int | None], Decimal] = {}
@@ -274,3 +159,123 @@ class LedgerRepository:
     async def all_quants(self) -> dict[tuple[int, int, int | None], Decimal]:
         rows = await self.session.execute(select(quant_t))
         return {(r.product_id, r.location_id, r.lot_id): r.qty for r in rows}
+
+
+class LedgerWriteRepository:
+    """The writer's SQL: run on the writer thread's synchronous connection, one batch at a
+    time, inside the transaction that holds the ledger head's lock."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def lock_head(self) -> int:
+        stmt = select(head_t.c.seq).where(head_t.c.id == 1).with_for_update()
+        return int((self.conn.execute(stmt)).scalar_one())
+
+    def set_head(self, seq: int) -> None:
+        self.conn.execute(update(head_t).where(head_t.c.id == 1).values(seq=seq))
+
+    def applied_events(self, event_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(event_ids)):
+            stmt = select(event_t.c.event_id, event_t.c.result).where(event_t.c.event_id.in_(chunk))
+            found.update({r.event_id: r.result for r in self.conn.execute(stmt)})
+        return found
+
+    def insert_events(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(event_t), rows)
+
+    def products_by_codes(self, codes: Sequence[str], gtins: Sequence[str]) -> list[Row[Any]]:
+        """Products by barcode, GTIN-14 or SKU: rows of (match, product columns...)."""
+        by_barcode = (
+            select(barcode_t.c.code, barcode_t.c.gtin14, product_t)
+            .join(product_t, product_t.c.id == barcode_t.c.product_id)
+            .where(or_(barcode_t.c.code.in_(codes), barcode_t.c.gtin14.in_(gtins)))
+        )
+        rows = list(self.conn.execute(by_barcode))
+        by_sku = select(product_t.c.sku.label("code"), product_t.c.sku.label("gtin14"), product_t)
+        rows += list(self.conn.execute(by_sku.where(product_t.c.sku.in_(codes))))
+        return rows
+
+    def locations_by_refs(self, refs: Sequence[str]) -> list[Row[Any]]:
+        stmt = select(loc_t).where(or_(loc_t.c.code.in_(refs), loc_t.c.barcode.in_(refs)))
+        return list(self.conn.execute(stmt))
+
+    def locations_by_ids(self, ids: Sequence[int]) -> list[Row[Any]]:
+        return list(self.conn.execute(select(loc_t).where(loc_t.c.id.in_(ids))))
+
+    def virtual_locations(self, warehouse_ids: Sequence[int]) -> list[Row[Any]]:
+        stmt = select(loc_t).where(
+            loc_t.c.warehouse_id.in_(warehouse_ids), loc_t.c.kind.in_(list(VIRTUAL_KINDS))
+        )
+        return list(self.conn.execute(stmt))
+
+    def warehouse_codes(self, ids: Sequence[int]) -> dict[int, str]:
+        stmt = select(wh_t.c.id, wh_t.c.code).where(wh_t.c.id.in_(ids))
+        return {r.id: r.code for r in self.conn.execute(stmt)}
+
+    def lots(self, keys: Sequence[tuple[int, str]]) -> list[Row[Any]]:
+        rows: list[Row[Any]] = []
+        for chunk in _chunks(list(keys)):
+            stmt = select(lot_t).where(tuple_(lot_t.c.product_id, lot_t.c.number).in_(chunk))
+            rows += list(self.conn.execute(stmt))
+        return rows
+
+    def lots_by_ids(self, ids: Sequence[int]) -> list[Row[Any]]:
+        return list(self.conn.execute(select(lot_t).where(lot_t.c.id.in_(ids))))
+
+    def insert_lot(self, product_id: int, number: str, expiry: date | None) -> int:
+        stmt = insert(lot_t).values(product_id=product_id, number=number, expiry=expiry)
+        result = self.conn.execute(stmt.returning(lot_t.c.id))
+        return int(result.scalar_one())
+
+    def set_lot_expiry(self, lot_id: int, expiry: date) -> None:
+        self.conn.execute(update(lot_t).where(lot_t.c.id == lot_id).values(expiry=expiry))
+
+    def quants(
+        self, pairs: Sequence[tuple[int, int]], lot_ids: Sequence[int] = ()
+    ) -> list[QuantRow]:
+        """Quants of these (product, location) pairs, any lot, plus every quant of ``lot_ids``."""
+        base = select(quant_t, loc_t.c.kind).join(loc_t, loc_t.c.id == quant_t.c.location_id)
+        rows: list[Row[Any]] = []
+        for chunk in _chunks(list(pairs)):
+            key = tuple_(quant_t.c.product_id, quant_t.c.location_id)
+            rows += list(self.conn.execute(base.where(key.in_(chunk))))
+        if lot_ids:
+            rows += list(self.conn.execute(base.where(quant_t.c.lot_id.in_(lot_ids))))
+        unique = {r.id: r for r in rows}
+        return [
+            QuantRow(
+                r.id, r.product_id, r.location_id, r.lot_id, r.qty, r.kind not in VIRTUAL_KINDS
+            )
+            for r in unique.values()
+        ]
+
+    def save_quants(self, quants: Iterable[QuantRow], seq: int) -> None:
+        changed = [q for q in quants if q.dirty]
+        updates = [{"b_id": q.id, "b_qty": q.qty, "b_seq": seq} for q in changed if q.id]
+        inserts = [
+            {
+                "product_id": q.product_id,
+                "location_id": q.location_id,
+                "lot_id": q.lot_id,
+                "qty": q.qty,
+                "updated_seq": seq,
+            }
+            for q in changed
+            if q.id is None
+        ]
+        if updates:
+            stmt = (
+                update(quant_t)
+                .where(quant_t.c.id == bindparam("b_id"))
+                .values(qty=bindparam("b_qty"), updated_seq=bindparam("b_seq"))
+            )
+            self.conn.execute(stmt, updates)
+        if inserts:
+            self.conn.execute(insert(quant_t), inserts)
+
+    def insert_moves(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(move_t), rows)

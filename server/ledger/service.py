@@ -1,8 +1,8 @@
 """The rules of the ledger: turn a batch of scans into moves, in one transaction.
 
 Every stock change is a move from one location to another (virtual ones included), so the
-sum over all locations per product stays zero. The caller owns the transaction; this
-module flushes through the repository and never commits.
+sum over all locations per product stays zero. The caller owns the transaction (the
+writer thread's connection); this module writes through the repository and never commits.
 
 A batch is processed in a fixed number of statements: lock the ledger head (which
 serialises writers, so ``seq`` follows commit order without gaps), load what the scans
@@ -26,7 +26,7 @@ from server import errors
 from server.auth.principal import Principal
 from server.kit.quantity import ZERO, has_valid_places
 from server.ledger.messages import move_message
-from server.ledger.repository import LedgerRepository, QuantRow
+from server.ledger.repository import LedgerWriteRepository, QuantRow
 from server.models import LocationKind, MoveKind, Tracking
 from server.scans.schemas import ScanIn, ScanResult
 
@@ -72,14 +72,14 @@ class Lookups:
 
 
 class LedgerService:
-    def __init__(self, repo: LedgerRepository, *, max_qty: int) -> None:
+    def __init__(self, repo: LedgerWriteRepository, *, max_qty: int) -> None:
         self.repo = repo
         self.max_qty = Decimal(max_qty)
 
-    async def apply_batch(self, items: Sequence[PendingScan]) -> BatchOutcome:
-        head = await self.repo.lock_head()
-        done = await self.repo.applied_events([str(i.scan.event_id) for i in items])
-        look = await self._lookups(items)
+    def apply_batch(self, items: Sequence[PendingScan]) -> BatchOutcome:
+        head = self.repo.lock_head()
+        done = self.repo.applied_events([str(i.scan.event_id) for i in items])
+        look = self._lookups(items)
 
         intents: list[Intent | ScanResult | None] = []
         for item in items:
@@ -92,8 +92,8 @@ class LedgerService:
                 intents.append(_rejected(item, exc))
 
         resolved = [i for i in intents if isinstance(i, Intent)]
-        await self._load_lots(resolved, look)
-        quants = await self._load_quants(resolved, look)
+        self._load_lots(resolved, look)
+        quants = self._load_quants(resolved, look)
 
         outcome = BatchOutcome(results=[], last_seq=head)
         applied: dict[str, ScanResult] = {}
@@ -111,7 +111,7 @@ class LedgerService:
                 continue
             assert intent is not None
             try:
-                result, move = await self._post(item, intent, look, quants, outcome.last_seq)
+                result, move = self._post(item, intent, look, quants, outcome.last_seq)
             except errors.AppError as exc:
                 outcome.results.append(_rejected(item, exc))
                 continue
@@ -130,16 +130,16 @@ class LedgerService:
                 }
             )
 
-        await self.repo.insert_moves([_move_row(m) for m in moves])
-        await self.repo.save_quants(quants.values(), outcome.last_seq)
-        await self.repo.insert_events(events)
+        self.repo.insert_moves([_move_row(m) for m in moves])
+        self.repo.save_quants(quants.values(), outcome.last_seq)
+        self.repo.insert_events(events)
         if outcome.last_seq != head:
-            await self.repo.set_head(outcome.last_seq)
+            self.repo.set_head(outcome.last_seq)
         outcome.messages = [move_message(m) for m in moves]
         return outcome
 
     # --- loading what a batch refers to ---
-    async def _lookups(self, items: Sequence[PendingScan]) -> Lookups:
+    def _lookups(self, items: Sequence[PendingScan]) -> Lookups:
         look = Lookups()
         codes: set[str] = set()
         gtins: set[str] = set()
@@ -159,12 +159,12 @@ class LedgerService:
             refs.update(r for r in (s.location, s.to_location) if r)
             if item.principal.location_id is not None:
                 bound.add(item.principal.location_id)
-        for row in await self.repo.products_by_codes(sorted(codes), sorted(gtins)):
+        for row in self.repo.products_by_codes(sorted(codes), sorted(gtins)):
             look.products[row.code] = row
             if row.gtin14:
                 look.products_by_gtin[row.gtin14] = row
-        locs = await self.repo.locations_by_refs(sorted(refs)) if refs else []
-        locs += await self.repo.locations_by_ids(sorted(bound)) if bound else []
+        locs = self.repo.locations_by_refs(sorted(refs)) if refs else []
+        locs += self.repo.locations_by_ids(sorted(bound)) if bound else []
         for loc in locs:
             look.locations[loc.code] = loc
             if loc.barcode:
@@ -172,21 +172,19 @@ class LedgerService:
             look.locations_by_id[loc.id] = loc
         wh_ids = sorted({loc.warehouse_id for loc in locs})
         if wh_ids:
-            for v in await self.repo.virtual_locations(wh_ids):
+            for v in self.repo.virtual_locations(wh_ids):
                 look.virtual[(v.warehouse_id, v.kind)] = v
-            look.warehouses = await self.repo.warehouse_codes(wh_ids)
+            look.warehouses = self.repo.warehouse_codes(wh_ids)
         return look
 
-    async def _load_lots(self, intents: Sequence[Intent], look: Lookups) -> None:
+    def _load_lots(self, intents: Sequence[Intent], look: Lookups) -> None:
         keys = sorted({(i.product.id, i.lot) for i in intents if i.lot is not None})
         if keys:
-            for lot in await self.repo.lots(keys):
+            for lot in self.repo.lots(keys):
                 ref = LotRef(lot.id, lot.number, lot.expiry)
                 look.lots[(lot.product_id, lot.number)] = look.lots_by_id[lot.id] = ref
 
-    async def _load_quants(
-        self, intents: Sequence[Intent], look: Lookups
-    ) -> dict[QuantKey, QuantRow]:
+    def _load_quants(self, intents: Sequence[Intent], look: Lookups) -> dict[QuantKey, QuantRow]:
         pairs: set[tuple[int, int]] = set()
         serial_lots: set[int] = set()
         for i in intents:
@@ -207,10 +205,10 @@ class LedgerService:
             lot = look.lots.get((pid, i.lot)) if i.lot else None
             if lot is not None and i.product.tracking == Tracking.serial:
                 serial_lots.add(lot.id)
-        rows = await self.repo.quants(sorted(pairs), sorted(serial_lots)) if pairs else []
+        rows = self.repo.quants(sorted(pairs), sorted(serial_lots)) if pairs else []
         # Lots held where a scan named none: their numbers, for auto-selection.
         unknown = sorted({q.lot_id for q in rows if q.lot_id and q.lot_id not in look.lots_by_id})
-        for row in await self.repo.lots_by_ids(unknown) if unknown else []:
+        for row in self.repo.lots_by_ids(unknown) if unknown else []:
             look.lots_by_id[row.id] = LotRef(row.id, row.number, row.expiry)
         return {(q.product_id, q.location_id, q.lot_id): q for q in rows}
 
@@ -317,7 +315,7 @@ class LedgerService:
         return qty
 
     # --- posting one resolved scan against the in-memory quants ---
-    async def _post(
+    def _post(
         self,
         item: PendingScan,
         it: Intent,
@@ -328,7 +326,7 @@ class LedgerService:
         s, who = item.scan, item.principal
         pid, loc = it.product.id, it.location
         wh = loc.warehouse_id
-        lot_id = await self._lot_id(it, look, quants)
+        lot_id = self._lot_id(it, look, quants)
 
         def quant(place: Row[Any]) -> QuantRow:
             key = (pid, place.id, lot_id)
@@ -425,9 +423,7 @@ class LedgerService:
         }
         return result, move
 
-    async def _lot_id(
-        self, it: Intent, look: Lookups, quants: dict[QuantKey, QuantRow]
-    ) -> int | None:
+    def _lot_id(self, it: Intent, look: Lookups, quants: dict[QuantKey, QuantRow]) -> int | None:
         if it.product.tracking == Tracking.none:
             return None
         pid = it.product.id
@@ -449,14 +445,14 @@ class LedgerService:
         row = look.lots.get((pid, it.lot))
         if row is not None:
             if it.expiry and row.expiry is None:
-                await self.repo.set_lot_expiry(row.id, it.expiry)
+                self.repo.set_lot_expiry(row.id, it.expiry)
             return int(row.id)
         gains = it.kind == MoveKind.receive or (
             it.kind in (MoveKind.adjust, MoveKind.count) and it.qty > 0
         )
         if not gains:
             raise errors.UnknownLot(f"{it.product.sku} has no {noun} {it.lot!r}.")
-        lot_id = await self.repo.insert_lot(pid, it.lot, it.expiry)
+        lot_id = self.repo.insert_lot(pid, it.lot, it.expiry)
         look.lots[(pid, it.lot)] = look.lots_by_id[lot_id] = LotRef(lot_id, it.lot, it.expiry)
         return lot_id
 

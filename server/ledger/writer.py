@@ -1,15 +1,19 @@
 """Group commit: every scan in the process goes through one writer task.
 
 Scans that arrive while a batch is being committed wait in a bounded queue and go into
-the next batch together: one transaction, one fsync, many scans. Results are handed back
-only after the commit (acked means durable); moves are published to the broker after it.
+the next batch together: one transaction, one fsync, many scans. The batch itself runs on
+one dedicated thread with a synchronous connection (see ``server/db.py``), so the event loop
+keeps serving requests meanwhile. Results are handed back only after the commit (acked
+means durable); moves are published to the broker after it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from server import errors
 from server.db import Database
-from server.ledger.repository import LedgerRepository
+from server.ledger.repository import LedgerWriteRepository
 from server.ledger.service import BatchOutcome, LedgerService, PendingScan
 from server.scans.schemas import ScanResult
 
@@ -47,6 +51,7 @@ class ScanWriter:
         self.max_batch = max_batch
         self.queue: asyncio.Queue[_Job] = asyncio.Queue(maxsize=queue_size)
         self._task: asyncio.Task[None] | None = None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="jxc-ledger-writer")
         self.batches = 0
         self.scans = 0
 
@@ -58,6 +63,7 @@ class ScanWriter:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        self._thread.shutdown(wait=True)
         while not self.queue.empty():
             job = self.queue.get_nowait()
             if not job.future.done():
@@ -116,16 +122,20 @@ class ScanWriter:
                 log.exception("publishing %d moves failed", len(outcome.messages))
 
     async def _commit(self, items: list[PendingScan]) -> BatchOutcome:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._commit_sync, items)
+
+    def _commit_sync(self, items: list[PendingScan]) -> BatchOutcome:
         for attempt in range(3):
             try:
-                async with self.db.session(write=True) as session:
-                    service = LedgerService(LedgerRepository(session), max_qty=self.max_qty)
-                    return await service.apply_batch(items)
+                with self.db.write_connection() as conn:
+                    service = LedgerService(LedgerWriteRepository(conn), max_qty=self.max_qty)
+                    return service.apply_batch(items)
             except DBAPIError as exc:
                 # Serialisation failures or a dropped connection: the batch rolled back whole.
                 if attempt == 2 or not _retryable(exc):
                     raise
-                await asyncio.sleep(0.05 * (attempt + 1))
+                time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
 

@@ -23,7 +23,7 @@ from server.catalog.repository import CatalogRepository
 from server.catalog.schemas import LocationCreate, ProductCreate, WarehouseCreate
 from server.catalog.service import CatalogService
 from server.db import Database
-from server.ledger.repository import LedgerRepository
+from server.ledger.repository import LedgerRepository, LedgerWriteRepository
 from server.ledger.service import LedgerService, PendingScan
 from server.models import LocationKind, MoveKind, Role, Tracking
 from server.scans.schemas import ScanIn
@@ -94,8 +94,8 @@ async def _apply(url: str, batch: list[dict[str, Any]]) -> None:
             )
             for s in batch
         ]
-        async with db.session(write=True) as session:
-            await LedgerService(LedgerRepository(session), max_qty=1_000).apply_batch(items)
+        with db.write_connection() as conn:
+            LedgerService(LedgerWriteRepository(conn), max_qty=1_000).apply_batch(items)
         await _check(db)
     finally:
         await db.dispose()
