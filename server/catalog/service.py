@@ -158,6 +158,10 @@ class CatalogService:
         self.who.check_role(CATALOG_ROLES, "change locations")
         loc, wh = await self._location(code)
         changes = data.model_dump(exclude_unset=True)
+        if LocationKind(loc.kind).is_virtual and set(changes) - {"name"}:
+            raise errors.Invalid(
+                "A virtual location is never scanned nor switched off; only its name changes."
+            )
         if changes.get("barcode") and changes["barcode"] != loc.barcode:
             await self._check_location_refs(None, changes["barcode"], own=loc)
         for k, v in changes.items():

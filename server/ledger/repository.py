@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -187,33 +187,43 @@ class LedgerWriteRepository:
             self.conn.execute(insert(event_t), rows)
 
     def products_by_codes(self, codes: Sequence[str], gtins: Sequence[str]) -> list[Row[Any]]:
-        """Products by barcode, GTIN-14 or SKU: rows of (match, product columns...)."""
-        by_barcode = (
-            select(barcode_t.c.code, barcode_t.c.gtin14, product_t)
-            .join(product_t, product_t.c.id == barcode_t.c.product_id)
-            .where(or_(barcode_t.c.code.in_(codes), barcode_t.c.gtin14.in_(gtins)))
-        )
-        rows = list(self.conn.execute(by_barcode))
-        by_sku = select(product_t.c.sku.label("code"), product_t.c.sku.label("gtin14"), product_t)
-        rows += list(self.conn.execute(by_sku.where(product_t.c.sku.in_(codes))))
-        return rows
-
-    def locations_by_refs(self, refs: Sequence[str]) -> list[Row[Any]]:
-        stmt = select(loc_t).where(or_(loc_t.c.code.in_(refs), loc_t.c.barcode.in_(refs)))
-        return list(self.conn.execute(stmt))
-
-    def locations_by_ids(self, ids: Sequence[int]) -> list[Row[Any]]:
-        return list(self.conn.execute(select(loc_t).where(loc_t.c.id.in_(ids))))
-
-    def virtual_locations(self, warehouse_ids: Sequence[int]) -> list[Row[Any]]:
-        stmt = select(loc_t).where(
-            loc_t.c.warehouse_id.in_(warehouse_ids), loc_t.c.kind.in_(list(VIRTUAL_KINDS))
+        """Products whose barcode, GTIN-14 or SKU is asked for: one row per product barcode,
+        with the product's columns and ``barcode``/``gtin14``."""
+        stmt = (
+            select(product_t, barcode_t.c.code.label("barcode"), barcode_t.c.gtin14)
+            .outerjoin(barcode_t, barcode_t.c.product_id == product_t.c.id)
+            .where(
+                or_(
+                    barcode_t.c.code.in_(codes),
+                    barcode_t.c.gtin14.in_(gtins),
+                    product_t.c.sku.in_(codes),
+                )
+            )
         )
         return list(self.conn.execute(stmt))
 
-    def warehouse_codes(self, ids: Sequence[int]) -> dict[int, str]:
-        stmt = select(wh_t.c.id, wh_t.c.code).where(wh_t.c.id.in_(ids))
-        return {r.id: r.code for r in self.conn.execute(stmt)}
+    def locations_with_virtual(self, refs: Sequence[str], ids: Sequence[int]) -> list[Row[Any]]:
+        """Locations by code, barcode or id, plus the virtual locations of their warehouses,
+        each with its ``warehouse_code``."""
+        asked = loc_t.alias("asked")
+        wanted = or_(asked.c.code.in_(refs), asked.c.barcode.in_(refs), asked.c.id.in_(ids))
+        warehouses = select(asked.c.warehouse_id).where(wanted)
+        stmt = (
+            select(loc_t, wh_t.c.code.label("warehouse_code"))
+            .join(wh_t, wh_t.c.id == loc_t.c.warehouse_id)
+            .where(
+                or_(
+                    loc_t.c.code.in_(refs),
+                    loc_t.c.barcode.in_(refs),
+                    loc_t.c.id.in_(ids),
+                    and_(
+                        loc_t.c.kind.in_(list(VIRTUAL_KINDS)),
+                        loc_t.c.warehouse_id.in_(warehouses),
+                    ),
+                )
+            )
+        )
+        return list(self.conn.execute(stmt))
 
     def lots(self, keys: Sequence[tuple[int, str]]) -> list[Row[Any]]:
         rows: list[Row[Any]] = []

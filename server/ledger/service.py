@@ -159,22 +159,24 @@ class LedgerService:
             refs.update(r for r in (s.location, s.to_location) if r)
             if item.principal.location_id is not None:
                 bound.add(item.principal.location_id)
-        for row in self.repo.products_by_codes(sorted(codes), sorted(gtins)):
-            look.products[row.code] = row
-            if row.gtin14:
+        rows = self.repo.products_by_codes(sorted(codes), sorted(gtins))
+        for row in rows:  # a SKU that equals another product's barcode: the barcode wins
+            if row.sku in codes:
+                look.products[row.sku] = row
+        for row in rows:
+            if row.barcode in codes:
+                look.products[row.barcode] = row
+            if row.gtin14 in gtins:
                 look.products_by_gtin[row.gtin14] = row
-        locs = self.repo.locations_by_refs(sorted(refs)) if refs else []
-        locs += self.repo.locations_by_ids(sorted(bound)) if bound else []
-        for loc in locs:
-            look.locations[loc.code] = loc
-            if loc.barcode:
-                look.locations[loc.barcode] = loc
-            look.locations_by_id[loc.id] = loc
-        wh_ids = sorted({loc.warehouse_id for loc in locs})
-        if wh_ids:
-            for v in self.repo.virtual_locations(wh_ids):
-                look.virtual[(v.warehouse_id, v.kind)] = v
-            look.warehouses = self.repo.warehouse_codes(wh_ids)
+        if refs or bound:
+            for loc in self.repo.locations_with_virtual(sorted(refs), sorted(bound)):
+                look.warehouses[loc.warehouse_id] = loc.warehouse_code
+                if LocationKind(loc.kind).is_virtual:
+                    look.virtual[(loc.warehouse_id, loc.kind)] = loc
+                look.locations[loc.code] = loc
+                if loc.barcode:
+                    look.locations[loc.barcode] = loc
+                look.locations_by_id[loc.id] = loc
         return look
 
     def _load_lots(self, intents: Sequence[Intent], look: Lookups) -> None:

@@ -102,6 +102,17 @@ async def test_virtual_locations_cannot_be_created_or_deleted(world: World) -> N
         expect_error(r, 422, "validation_error")
         for code in ("WH1:SUPPLIER", "WH1:CUSTOMER", "WH1:LOSS", "WH1:SCRAP"):
             expect_error(await c.delete(f"/api/locations/{code}"), 422, "validation_error")
+        for patch in ({"active": False}, {"barcode": "LOC-SUP"}):
+            r = await c.patch("/api/locations/WH1:SUPPLIER", json=patch)
+            expect_error(r, 422, "validation_error")
+        r = await c.patch("/api/locations/WH1:SUPPLIER", json={"name": "Vendors"})
+        assert r.status_code == 200, r.text
+        supplier = (await c.get("/api/locations/WH1:SUPPLIER")).json()
+        assert (supplier["name"], supplier["active"], supplier["barcode"]) == (
+            "Vendors",
+            True,
+            None,
+        )
         after = await codes(c, warehouse="WH1", include_virtual=True)
         assert len(after) == 8
         assert not any(code.startswith("V-") for code in after)
