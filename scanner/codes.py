@@ -11,10 +11,10 @@ parentheses, a GS1 Digital Link URI, or a raw element string that starts with AI
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from biip import ParseError, parse
 from biip.gs1_messages import GS1Message

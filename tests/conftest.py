@@ -20,8 +20,11 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 from server.app import create_app
+from server.auth import security
 from server.auth.security import create_token, hash_password
 from server.db import Database
 from server.migrate import upgrade
@@ -205,6 +208,14 @@ async def start_server(settings: Settings) -> tuple[uvicorn.Server, asyncio.Task
     return server, task, f"127.0.0.1:{port}"
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters: still argon2 through pwdlib, only the cost is lowered."""
+    hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    monkeypatch.setattr(security, "_hasher", hasher)
+    monkeypatch.setattr(security, "_dummy_hash", None)
+
+
 @pytest.fixture(scope="session")
 def password_hash() -> str:
     return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per run
@@ -284,3 +295,13 @@ async def world(server: RunningServer) -> World:
 def scan(**fields: Any) -> dict[str, Any]:
     """A scan with a fresh event_id."""
     return {"event_id": str(uuid.uuid4()), **fields}
+
+
+def expect_error(r: httpx.Response, status: int, code: str) -> dict[str, str]:
+    """Assert a JSON error of this status and code, with a sentence; return its body."""
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"error"}, body
+    assert body["error"]["code"] == code, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body["error"]  # type: ignore[no-any-return]

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from server import errors
+from server.kit.repository import SessionRepository
 from server.models import Device, Location, User, Warehouse
 
 
-class AccountsRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, obj: object) -> None:
-        """Insert; a unique name that a concurrent request took first is a 409, not a 500."""
-        self.session.add(obj)
-        try:
-            await self.session.flush()
-        except IntegrityError as exc:
-            raise errors.AlreadyExists("That name is already taken.") from exc
+class AccountsRepository(SessionRepository):
+    conflict_message = "That name is already taken."
 
     async def user(self, username: str) -> User | None:
         stmt = select(User).where(col(User.username) == username)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, exists, or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from server import errors
+from server.kit.repository import SessionRepository
 from server.models import (
     VIRTUAL_KINDS,
     Device,
@@ -30,26 +28,7 @@ def _contains(text: str) -> str:
     return f"%{escaped}%"
 
 
-class CatalogRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, obj: object) -> None:
-        """Insert or update; a unique constraint that a concurrent request won is a 409."""
-        self.session.add(obj)
-        try:
-            await self.session.flush()
-        except IntegrityError as exc:
-            raise errors.AlreadyExists("It conflicts with one that already exists.") from exc
-
-    async def delete(self, obj: object) -> None:
-        """Delete; a row that something else still refers to is a 409, never a 500."""
-        await self.session.delete(obj)
-        try:
-            await self.session.flush()
-        except IntegrityError as exc:
-            raise errors.InUse("It is still referred to; deactivate it instead.") from exc
-
+class CatalogRepository(SessionRepository):
     # warehouses
     async def warehouse(self, code: str) -> Warehouse | None:
         stmt = select(Warehouse).where(col(Warehouse.code) == code)

@@ -19,9 +19,6 @@ from server.auth.security import create_token
 from server.db import Database
 from server.models import Device, User
 from tests.conftest import PASSWORD, RunningServer, World
-from tests.server.hashing import fast_hashing
-
-__all__ = ["fast_hashing"]
 
 
 def expect_401(r: httpx.Response) -> str:

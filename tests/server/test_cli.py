@@ -19,9 +19,6 @@ from server.db import Database
 from server.models import User
 from tests.backends import run_sync
 from tests.conftest import World, free_port
-from tests.server.hashing import fast_hashing
-
-__all__ = ["fast_hashing"]
 
 ROOT = Path(__file__).resolve().parents[2]
 JXC = [sys.executable, "-m", "server.cli"]

@@ -11,10 +11,7 @@ import pytest
 
 from server.health import endpoints as health
 from server.settings import Settings
-from tests.conftest import RunningServer, World, scan
-from tests.server.hashing import fast_hashing
-
-__all__ = ["fast_hashing"]
+from tests.conftest import RunningServer, World, expect_error, scan
 
 LIMIT = 2048
 
@@ -23,15 +20,6 @@ LIMIT = 2048
 def settings(settings: Settings) -> Settings:
     """The conftest settings, with a small body limit."""
     return settings.model_copy(update={"max_body_bytes": LIMIT})
-
-
-def expect_error(r: httpx.Response, status: int, code: str) -> dict[str, str]:
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert set(body) == {"error"}, body
-    assert body["error"]["code"] == code, body
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    return body["error"]  # type: ignore[no-any-return]
 
 
 def big_product(size: int) -> dict[str, object]:

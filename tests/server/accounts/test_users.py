@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import PASSWORD, RunningServer, World
+from tests.conftest import PASSWORD, RunningServer, World, expect_error
 
 ROLES = ("picker", "receiver", "counter", "supervisor", "admin")
-
-
-def expect_error(r: httpx.Response, status: int, code: str) -> dict[str, str]:
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert set(body) == {"error"}, body
-    assert body["error"]["code"] == code, body
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    return body["error"]  # type: ignore[no-any-return]
 
 
 async def login(server: RunningServer, username: str, password: str) -> httpx.Response:

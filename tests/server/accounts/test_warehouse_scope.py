@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
-from tests.conftest import World, scan
-
-
-def expect_error(r: httpx.Response, status: int, code: str) -> dict[str, str]:
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert set(body) == {"error"}, body
-    assert body["error"]["code"] == code, body
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    return body["error"]  # type: ignore[no-any-return]
+from tests.conftest import World, expect_error, scan
 
 
 async def bound_user(world: World, username: str, role: str, warehouse: str) -> str:

@@ -7,21 +7,12 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import EAN_LOT, EAN_PLAIN, GTIN_CASE, RunningServer, World, scan
+from tests.conftest import EAN_LOT, EAN_PLAIN, GTIN_CASE, RunningServer, World, expect_error, scan
 
 EAN_BAD = "5901234123458"  # EAN_PLAIN with a wrong check digit
 GTIN14_OF_EAN_PLAIN = "0" + EAN_PLAIN
 UPC_A = "036000291452"  # valid UPC-A
 EAN_8 = "96385074"  # valid EAN-8
-
-
-def expect_error(r: httpx.Response, status: int, code: str) -> dict[str, str]:
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert set(body) == {"error"}, body
-    assert body["error"]["code"] == code, body
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    return body["error"]  # type: ignore[no-any-return]
 
 
 async def skus(c: httpx.AsyncClient, **params: Any) -> list[str]:

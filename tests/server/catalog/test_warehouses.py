@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
-
-from tests.conftest import RunningServer, World, scan
+from tests.conftest import RunningServer, World, expect_error, scan
 
 VIRTUAL = {
     "WH9:SUPPLIER": "supplier",
@@ -12,15 +10,6 @@ VIRTUAL = {
     "WH9:LOSS": "inventory-loss",
     "WH9:SCRAP": "scrap",
 }
-
-
-def expect_error(r: httpx.Response, status: int, code: str) -> dict[str, str]:
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert set(body) == {"error"}, body
-    assert body["error"]["code"] == code, body
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    return body["error"]  # type: ignore[no-any-return]
 
 
 async def test_create_list_get_patch_delete(server: RunningServer) -> None:

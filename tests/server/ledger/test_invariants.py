@@ -106,7 +106,11 @@ def test_any_scan_sequence_keeps_the_invariants(database_url: str) -> None:
     """Examples run one after another on one database: every reachable state must hold."""
     run_sync(_with_db(database_url, _seed))
 
-    @settings(max_examples=int(os.environ.get('JXC_HYPOTHESIS_EXAMPLES', '40')), deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=int(os.environ.get("JXC_HYPOTHESIS_EXAMPLES", "40")),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(batch=scans)
     def run(batch: list[dict[str, Any]]) -> None:
         # Each example starts with a receipt, so stock exists for the rest to move.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -12,6 +13,7 @@ import server.stream.service as stream_service
 from server.settings import Settings
 from tests.conftest import PASSWORD, RunningServer, World, scan
 from tests.server.stream.live import (
+    StockKey,
     applied_seqs,
     apply_moves,
     as_stock,
@@ -23,6 +25,8 @@ from tests.server.stream.live import (
     seqs,
     stock,
 )
+
+Seen = tuple[int, dict[StockKey, Any], list[dict[str, Any]]]  # snapshot seq, stock, moves
 
 
 async def seed(world: World) -> int:
@@ -129,16 +133,14 @@ async def test_snapshot_is_consistent_with_its_seq_while_scans_commit(world: Wor
             for i in range(30):
                 await post(c, receive(qty=1, location="A1" if i % 2 else "A2"))
 
-        async def subscriber() -> tuple[int, dict[object, object], list[dict[str, object]]]:
+        async def subscriber() -> Seen:
             async with open_stream(world.server, world.server.tokens["admin"]) as s:
                 seq, rows = await s.snapshot()
                 moves = await s.moves_until(31) if seq < 31 else []
                 await s.quiet(0.2)
                 return seq, as_stock(rows), moves
 
-        async def staggered(
-            delay: float,
-        ) -> tuple[int, dict[object, object], list[dict[str, object]]]:
+        async def staggered(delay: float) -> Seen:
             await asyncio.sleep(delay)
             return await subscriber()
 
@@ -150,7 +152,7 @@ async def test_snapshot_is_consistent_with_its_seq_while_scans_commit(world: Wor
         final = await stock(c)
     for seq, book, moves in results:
         assert seqs(moves) == list(range(seq + 1, 32))
-        assert apply_moves(book, moves) == final  # type: ignore[arg-type]
+        assert apply_moves(book, moves) == final
 
 
 # --- with since: exactly the moves after it, then live ones ----------------------------
@@ -313,11 +315,12 @@ async def test_user_bound_to_a_warehouse_sees_only_it(world: World) -> None:
         assert seqs(await s.moves(2)) == [3, 5]
 
 
-async def refused(server: RunningServer, bearer: str | None, **params: object) -> tuple[int, bytes]:
+async def refused(server: RunningServer, bearer: str | None, **params: Any) -> tuple[int, bytes]:
+    """The handshake's HTTP status and body, when the server refuses it."""
     with pytest.raises(InvalidStatus) as info:
         async with open_stream(server, bearer, **params):
             pass
-    return info.value.response.status_code, info.value.response.body or b""
+    return info.value.response.status_code, bytes(info.value.response.body or b"")
 
 
 async def test_handshake_refusals(world: World) -> None:
@@ -403,13 +406,8 @@ async def test_a_move_is_in_the_ledger_when_it_is_streamed(world: World) -> None
         await asyncio.wait_for(writer, 30)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not server/stream: ledger/messages.iso() keeps the client's UTC offset on live "
-    "messages while the ledger returns UTC (PostgreSQL), and SQLite stores scanned_at without "
-    "its offset (8 hours off here); remove this mark once both are fixed",
-)
 async def test_live_and_replayed_moves_agree_on_scanned_at_with_an_offset(world: World) -> None:
+    """A scan's time with a UTC offset: the same instant, written the same way, live or not."""
     async with (
         world.server.client("admin") as c,
         open_stream(world.server, world.server.tokens["admin"]) as s,
