@@ -46,7 +46,11 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
             await upgrade(db)
         broker = broker_from_url(settings.broker_url)
         hub = StockHub(
-            db, broker, f"{settings.broker_channel}:moves", queue_size=settings.stream_queue
+            db,
+            broker,
+            f"{settings.broker_channel}:moves",
+            queue_size=settings.stream_queue,
+            poll_interval=settings.stream_poll_seconds,
         )
         writer = ScanWriter(
             db,

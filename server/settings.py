@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     writer_queue: int = Field(default=10_000, gt=0)
     stream_queue: int = Field(default=2_000, gt=0)
     stream_catchup_max: int = Field(default=50_000, gt=0)
+    stream_poll_seconds: float = Field(default=1.0, gt=0)
     ws_inflight: int = Field(default=1_000, gt=0)
 
     @model_validator(mode="after")
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
                 "JXC_SECRET_KEY is the placeholder; set a long random secret "
                 "(or JXC_ENV=dev for a local demo)"
             )
+        if self.stream_queue < self.max_batch:
+            # One batch fans out at once: a smaller queue would resync even a fast subscriber.
+            raise ValueError("JXC_STREAM_QUEUE must be at least JXC_MAX_BATCH")
         if len(self.secret_key.encode()) < 32:
             raise ValueError("JXC_SECRET_KEY must be at least 32 bytes (HS256 needs 256 bits)")
         return self

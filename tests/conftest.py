@@ -199,7 +199,6 @@ async def start_server(settings: Settings) -> tuple[uvicorn.Server, asyncio.Task
     port = free_port()
     app = create_app(settings)
     server = uvicorn.Server(uvicorn_config(app, settings, "127.0.0.1", port, log_level="warning"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

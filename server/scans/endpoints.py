@@ -72,7 +72,12 @@ async def ws_scans(websocket: WebSocket) -> None:
     sender = asyncio.create_task(answer())
     try:
         while True:
-            text = await websocket.receive_text()
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:  # a binary frame: JSON in UTF-8 is accepted too
+                text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
             for future in await _submit(state, text, who):
                 await pending.put(future)  # bounded: a client that floods waits here
     except WebSocketDisconnect:

@@ -50,3 +50,15 @@ async def test_oversized_message_closes_the_socket(world: World) -> None:
         await ws.send("x" * (limit + 10))
         await asyncio.wait_for(ws.wait_closed(), 10)
         assert ws.close_code == 1009
+
+
+async def test_binary_frames_are_read_as_json(world: World) -> None:
+    url = f"{world.server.ws_url}/ws/scans?token={world.server.tokens['supervisor']}"
+    s = scan(type="receive", code=EAN_PLAIN, location="A1")
+    async with connect(url) as ws:
+        await ws.send(json.dumps(s).encode())
+        await ws.send(b"\xff\xfe")
+        first = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        second = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    assert (first["event_id"], first["status"]) == (s["event_id"], "applied")
+    assert second["error"]["code"] == "invalid_json"
