@@ -11,6 +11,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from server import errors
 from server.stream.auth import deny, ws_credential
+from server.stream.hub import Frame
 from server.stream.service import StreamService
 
 router = APIRouter(tags=["stream"])
@@ -71,7 +72,8 @@ def _seq(raw: str | None) -> int | None:
 
 
 async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:
-    await websocket.send_text(orjson.dumps(message).decode())
+    text = message.text if isinstance(message, Frame) else orjson.dumps(message).decode()
+    await websocket.send_text(text)
 
 
 async def _drain(websocket: WebSocket) -> None:

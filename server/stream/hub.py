@@ -26,6 +26,16 @@ from server.stream.broker import Broker
 log = logging.getLogger(__name__)
 
 
+class Frame(dict[str, Any]):
+    """A move message that carries its JSON text, encoded once for every subscriber."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, message: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.text = orjson.dumps(message).decode()
+
+
 class Subscription:
     def __init__(self, warehouse: str | None, size: int) -> None:
         self.warehouse = warehouse
@@ -161,9 +171,11 @@ class StockHub:
         return found
 
     def _fan_out(self, message: dict[str, Any]) -> None:
+        frame: Frame | None = None
         for sub in list(self._subs):
             if sub.warehouse is None or sub.warehouse == message["warehouse"]:
-                sub.offer(message)
+                frame = frame or Frame(message)
+                sub.offer(frame)
 
     async def close(self) -> None:
         if self._poller is not None:

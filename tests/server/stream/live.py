@@ -6,7 +6,6 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -92,7 +91,11 @@ async def open_stream(
 def hubs_without_polling(monkeypatch: pytest.MonkeyPatch) -> None:
     """Servers started from now on learn of moves from their broker only, never by looking
     at the ledger's head: what is delivered, and when, depends on broker messages alone."""
-    monkeypatch.setattr(app_module, "StockHub", partial(StockHub, poll_interval=None))
+
+    def without_polling(*args: Any, **kw: Any) -> StockHub:
+        return StockHub(*args, **{**kw, "poll_interval": None})
+
+    monkeypatch.setattr(app_module, "StockHub", without_polling)
 
 
 @asynccontextmanager
