@@ -30,6 +30,7 @@ def uvicorn_config(
         port=port,
         ws_max_size=settings.max_body_bytes,  # bigger WebSocket messages close the socket
         ws_ping_interval=20,
+        ws_per_message_deflate=settings.ws_deflate,
         proxy_headers=True,
         **kw,  # type: ignore[arg-type]
     )

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     stream_catchup_max: int = Field(default=50_000, gt=0)
     stream_poll_seconds: float = Field(default=1.0, gt=0)
     ws_inflight: int = Field(default=1_000, gt=0)
+    # permessage-deflate costs more CPU than it saves on jxc's small JSON messages.
+    ws_deflate: bool = False
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
