@@ -161,6 +161,75 @@ class LedgerRepository:
         return {(r.product_id, r.location_id, r.lot_id): r.qty for r in rows}
 
 
+def _expanding(name: str) -> Any:
+    return bindparam(name, expanding=True)
+
+
+def _locations_with_virtual() -> Any:
+    asked = loc_t.alias("asked")
+    refs, ids = _expanding("refs"), _expanding("ids")
+    wanted = or_(asked.c.code.in_(refs), asked.c.barcode.in_(refs), asked.c.id.in_(ids))
+    return (
+        select(loc_t, wh_t.c.code.label("warehouse_code"))
+        .join(wh_t, wh_t.c.id == loc_t.c.warehouse_id)
+        .where(
+            or_(
+                loc_t.c.code.in_(refs),
+                loc_t.c.barcode.in_(refs),
+                loc_t.c.id.in_(ids),
+                and_(
+                    loc_t.c.kind.in_(sorted(VIRTUAL_KINDS)),
+                    loc_t.c.warehouse_id.in_(select(asked.c.warehouse_id).where(wanted)),
+                ),
+            )
+        )
+    )
+
+
+_QUANTS = select(quant_t, loc_t.c.kind).join(loc_t, loc_t.c.id == quant_t.c.location_id)
+
+
+class _Writes:
+    """The writer's statements, built once: a batch only binds parameters (building
+    SQLAlchemy constructs per batch cost more CPU than running them)."""
+
+    lock_head = select(head_t.c.seq).where(head_t.c.id == 1).with_for_update()
+    set_head = update(head_t).where(head_t.c.id == 1).values(seq=bindparam("seq"))
+    events = select(event_t.c.event_id, event_t.c.result).where(
+        event_t.c.event_id.in_(_expanding("ids"))
+    )
+    insert_event = insert(event_t)
+    products = (
+        select(product_t, barcode_t.c.code.label("barcode"), barcode_t.c.gtin14)
+        .outerjoin(barcode_t, barcode_t.c.product_id == product_t.c.id)
+        .where(
+            or_(
+                barcode_t.c.code.in_(_expanding("codes")),
+                barcode_t.c.gtin14.in_(_expanding("gtins")),
+                product_t.c.sku.in_(_expanding("codes")),
+            )
+        )
+    )
+    locations = _locations_with_virtual()
+    lots = select(lot_t).where(tuple_(lot_t.c.product_id, lot_t.c.number).in_(_expanding("keys")))
+    lots_by_id = select(lot_t).where(lot_t.c.id.in_(_expanding("ids")))
+    insert_lot = insert(lot_t).returning(lot_t.c.id)
+    lot_expiry = (
+        update(lot_t).where(lot_t.c.id == bindparam("b_id")).values(expiry=bindparam("b_expiry"))
+    )
+    quants_by_pair = _QUANTS.where(
+        tuple_(quant_t.c.product_id, quant_t.c.location_id).in_(_expanding("pairs"))
+    )
+    quants_by_lot = _QUANTS.where(quant_t.c.lot_id.in_(_expanding("ids")))
+    update_quant = (
+        update(quant_t)
+        .where(quant_t.c.id == bindparam("b_id"))
+        .values(qty=bindparam("b_qty"), updated_seq=bindparam("b_seq"))
+    )
+    insert_quant = insert(quant_t)
+    insert_move = insert(move_t)
+
+
 class LedgerWriteRepository:
     """The writer's SQL: run on the writer thread's synchronous connection, one batch at a
     time, inside the transaction that holds the ledger head's lock."""
@@ -169,91 +238,58 @@ class LedgerWriteRepository:
         self.conn = conn
 
     def lock_head(self) -> int:
-        stmt = select(head_t.c.seq).where(head_t.c.id == 1).with_for_update()
-        return int((self.conn.execute(stmt)).scalar_one())
+        return int(self.conn.execute(_Writes.lock_head).scalar_one())
 
     def set_head(self, seq: int) -> None:
-        self.conn.execute(update(head_t).where(head_t.c.id == 1).values(seq=seq))
+        self.conn.execute(_Writes.set_head, {"seq": seq})
 
     def applied_events(self, event_ids: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for chunk in _chunks(list(event_ids)):
-            stmt = select(event_t.c.event_id, event_t.c.result).where(event_t.c.event_id.in_(chunk))
-            found.update({r.event_id: r.result for r in self.conn.execute(stmt)})
+            rows = self.conn.execute(_Writes.events, {"ids": list(chunk)})
+            found.update({r.event_id: r.result for r in rows})
         return found
 
     def insert_events(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self.conn.execute(insert(event_t), rows)
+            self.conn.execute(_Writes.insert_event, rows)
 
     def products_by_codes(self, codes: Sequence[str], gtins: Sequence[str]) -> list[Row[Any]]:
         """Products whose barcode, GTIN-14 or SKU is asked for: one row per product barcode,
         with the product's columns and ``barcode``/``gtin14``."""
-        stmt = (
-            select(product_t, barcode_t.c.code.label("barcode"), barcode_t.c.gtin14)
-            .outerjoin(barcode_t, barcode_t.c.product_id == product_t.c.id)
-            .where(
-                or_(
-                    barcode_t.c.code.in_(codes),
-                    barcode_t.c.gtin14.in_(gtins),
-                    product_t.c.sku.in_(codes),
-                )
-            )
-        )
-        return list(self.conn.execute(stmt))
+        params = {"codes": list(codes), "gtins": list(gtins)}
+        return list(self.conn.execute(_Writes.products, params))
 
     def locations_with_virtual(self, refs: Sequence[str], ids: Sequence[int]) -> list[Row[Any]]:
         """Locations by code, barcode or id, plus the virtual locations of their warehouses,
         each with its ``warehouse_code``."""
-        asked = loc_t.alias("asked")
-        wanted = or_(asked.c.code.in_(refs), asked.c.barcode.in_(refs), asked.c.id.in_(ids))
-        warehouses = select(asked.c.warehouse_id).where(wanted)
-        stmt = (
-            select(loc_t, wh_t.c.code.label("warehouse_code"))
-            .join(wh_t, wh_t.c.id == loc_t.c.warehouse_id)
-            .where(
-                or_(
-                    loc_t.c.code.in_(refs),
-                    loc_t.c.barcode.in_(refs),
-                    loc_t.c.id.in_(ids),
-                    and_(
-                        loc_t.c.kind.in_(list(VIRTUAL_KINDS)),
-                        loc_t.c.warehouse_id.in_(warehouses),
-                    ),
-                )
-            )
-        )
-        return list(self.conn.execute(stmt))
+        return list(self.conn.execute(_Writes.locations, {"refs": list(refs), "ids": list(ids)}))
 
     def lots(self, keys: Sequence[tuple[int, str]]) -> list[Row[Any]]:
         rows: list[Row[Any]] = []
         for chunk in _chunks(list(keys)):
-            stmt = select(lot_t).where(tuple_(lot_t.c.product_id, lot_t.c.number).in_(chunk))
-            rows += list(self.conn.execute(stmt))
+            rows += list(self.conn.execute(_Writes.lots, {"keys": list(chunk)}))
         return rows
 
     def lots_by_ids(self, ids: Sequence[int]) -> list[Row[Any]]:
-        return list(self.conn.execute(select(lot_t).where(lot_t.c.id.in_(ids))))
+        return list(self.conn.execute(_Writes.lots_by_id, {"ids": list(ids)}))
 
     def insert_lot(self, product_id: int, number: str, expiry: date | None) -> int:
-        stmt = insert(lot_t).values(product_id=product_id, number=number, expiry=expiry)
-        result = self.conn.execute(stmt.returning(lot_t.c.id))
-        return int(result.scalar_one())
+        params = {"product_id": product_id, "number": number, "expiry": expiry}
+        return int(self.conn.execute(_Writes.insert_lot, params).scalar_one())
 
     def set_lot_expiry(self, lot_id: int, expiry: date) -> None:
-        self.conn.execute(update(lot_t).where(lot_t.c.id == lot_id).values(expiry=expiry))
+        self.conn.execute(_Writes.lot_expiry, {"b_id": lot_id, "b_expiry": expiry})
 
     def quants(
         self, pairs: Sequence[tuple[int, int]], lot_ids: Sequence[int] = ()
     ) -> list[QuantRow]:
         """Quants of these (product, location) pairs, any lot, plus every quant of ``lot_ids``."""
-        base = select(quant_t, loc_t.c.kind).join(loc_t, loc_t.c.id == quant_t.c.location_id)
         rows: list[Row[Any]] = []
         for chunk in _chunks(list(pairs)):
-            key = tuple_(quant_t.c.product_id, quant_t.c.location_id)
-            rows += list(self.conn.execute(base.where(key.in_(chunk))))
+            rows += list(self.conn.execute(_Writes.quants_by_pair, {"pairs": list(chunk)}))
         if lot_ids:
-            rows += list(self.conn.execute(base.where(quant_t.c.lot_id.in_(lot_ids))))
+            rows += list(self.conn.execute(_Writes.quants_by_lot, {"ids": list(lot_ids)}))
         unique = {r.id: r for r in rows}
         return [
             QuantRow(
@@ -277,15 +313,10 @@ class LedgerWriteRepository:
             if q.id is None
         ]
         if updates:
-            stmt = (
-                update(quant_t)
-                .where(quant_t.c.id == bindparam("b_id"))
-                .values(qty=bindparam("b_qty"), updated_seq=bindparam("b_seq"))
-            )
-            self.conn.execute(stmt, updates)
+            self.conn.execute(_Writes.update_quant, updates)
         if inserts:
-            self.conn.execute(insert(quant_t), inserts)
+            self.conn.execute(_Writes.insert_quant, inserts)
 
     def insert_moves(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self.conn.execute(insert(move_t), rows)
+            self.conn.execute(_Writes.insert_move, rows)
