@@ -74,6 +74,7 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
         summary="Real-time, scan-first purchase · sales · inventory (进销存).",
         version="0.1.0",
         lifespan=lifespan,
+        telemetry={"tracing": settings.otel, "metrics": settings.otel, "logs": settings.otel},
     )
     errors.install_error_handlers(app)
     for router in (

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     ws_inflight: int = Field(default=1_000, gt=0)
     # permessage-deflate costs more CPU than it saves on jxc's small JSON messages.
     ws_deflate: bool = False
+    # FastAPI's OpenTelemetry hooks: off unless asked for (each request otherwise pays for
+    # looking up a tracer provider that is not there).
+    otel: bool = False
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
