@@ -81,7 +81,7 @@ async def statements_per_scan(data: Path) -> list[tuple[int, list[str]]]:
             def count(_conn: Any, _cur: Any, statement: str, *_a: Any) -> None:
                 seen.append(" ".join(statement.split())[:90])
 
-            engine = app.state.jxc.db.engine.sync_engine
+            engine = app.state.jxc.db.writer_engine  # the ledger writer thread's engine
             out = []
             for n in (1, 16):
                 await c.post("/api/scans", json=scan_body(ean13(1), "A01"))  # warm caches
