@@ -239,12 +239,11 @@ async def test_creating_a_user_does_not_block_the_server(
     assert r.status_code == 201, r.text
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # SQLite's single lock
 async def test_unknown_device_key_does_not_wait_for_the_write_lock(
     server: RunningServer, database_url: str
 ) -> None:
     """On SQLite one writer at a time: a bad key is refused while another holds the lock."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the single write lock is SQLite's")
     holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
