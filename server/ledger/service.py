@@ -391,6 +391,10 @@ class LedgerService:
             )
         if it.product.tracking == Tracking.serial and LocationKind(src.kind).is_virtual:
             self._check_serial_free(it, lot_id, quants)
+        lot = look.lots_by_id.get(lot_id) if lot_id is not None else None
+        if lot is not None and it.expiry and lot.expiry is None:  # only once the scan is valid
+            self.repo.set_lot_expiry(lot.id, it.expiry)
+            lot.expiry = it.expiry
         q_src.qty -= qty
         q_dst.qty += qty
         q_src.dirty = q_dst.dirty = True
@@ -446,9 +450,7 @@ class LedgerService:
             raise errors.LotRequired(f"{it.product.sku} is {noun}-tracked: scan its {noun}.")
         row = look.lots.get((pid, it.lot))
         if row is not None:
-            if it.expiry and row.expiry is None:
-                self.repo.set_lot_expiry(row.id, it.expiry)
-            return int(row.id)
+            return row.id
         gains = it.kind == MoveKind.receive or (
             it.kind in (MoveKind.adjust, MoveKind.count) and it.qty > 0
         )

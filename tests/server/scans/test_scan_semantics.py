@@ -163,3 +163,19 @@ async def test_a_list_is_applied_in_order_and_one_rejection_undoes_nothing(world
         ]
         assert [x["event_id"] for x in r.json()] == [b["event_id"] for b in batch]
         assert len((await c.get("/api/moves")).json()) == 2
+
+
+async def test_a_rejected_scan_does_not_set_a_lots_expiry(world: World) -> None:
+    async with world.server.client("supervisor") as c:
+        await post(c, scan(type="receive", code=EAN_LOT, lot="L9", location="A1"))
+        r = await post(
+            c, scan(type="pick", code=EAN_LOT, lot="L9", qty=5, location="A1", expiry="2031-01-01")
+        )
+        assert r["error"]["code"] == "insufficient_stock"
+        rows = (await c.get("/api/stock", params={"sku": "LOTTED"})).json()
+        assert [(x["lot"], x["expiry"]) for x in rows] == [("L9", None)]
+        await post(
+            c, scan(type="receive", code=EAN_LOT, lot="L9", location="A1", expiry="2030-01-01")
+        )
+        rows = (await c.get("/api/stock", params={"sku": "LOTTED"})).json()
+        assert [(x["lot"], x["expiry"], x["qty"]) for x in rows] == [("L9", "2030-01-01", 2)]
