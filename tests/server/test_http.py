@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -238,6 +239,13 @@ async def test_docs_page_serves(server: RunningServer) -> None:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/html")
         assert "swagger" in r.text.lower() and "/openapi.json" in r.text
+        # Every asset the page loads is ours: no CDN (warehouse networks are often closed).
+        assets = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+        assert assets and all(a.startswith("/docs-assets/") for a in assets), assets
+        for asset in assets:
+            assert (await c.get(asset)).status_code == 200, asset
+        r = await c.get("/redoc")
+        assert r.status_code == 200 and "/docs-assets/redoc.standalone.js" in r.text
         r = await c.get("/")
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/html")
