@@ -304,3 +304,17 @@ def expect_error(r: httpx.Response, status: int, code: str) -> dict[str, str]:
     assert body["error"]["code"] == code, body
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     return body["error"]  # type: ignore[no-any-return]
+
+
+async def user_token(
+    server: RunningServer, username: str, role: str = "supervisor", warehouse: str | None = None
+) -> str:
+    """Create a user through the API (as admin), optionally bound to one warehouse, and
+    return its bearer token."""
+    async with server.client("admin") as c:
+        body = {"username": username, "password": PASSWORD, "role": role, "warehouse": warehouse}
+        r = await c.post("/api/users", json=body)
+        assert r.status_code == 201, r.text
+        r = await c.post("/api/auth/token", data={"username": username, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        return str(r.json()["access_token"])

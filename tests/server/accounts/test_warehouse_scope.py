@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import World, expect_error, scan
+from tests.conftest import World, expect_error, scan, user_token
 
 
 async def bound_user(world: World, username: str, role: str, warehouse: str) -> str:
     """Create a user bound to ``warehouse`` and return its token."""
-    async with world.server.client("admin") as c:
-        r = await c.post(
-            "/api/users",
-            json={
-                "username": username,
-                "password": "bound-pass-1",
-                "role": role,
-                "warehouse": warehouse,
-            },
-        )
-        assert r.status_code == 201, r.text
-        r = await c.post("/api/auth/token", data={"username": username, "password": "bound-pass-1"})
-        assert r.status_code == 200, r.text
-        return str(r.json()["access_token"])
+    return await user_token(world.server, username, role, warehouse)
 
 
 @pytest.fixture

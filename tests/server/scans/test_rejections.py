@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EAN_LOT, EAN_PLAIN, EAN_SERIAL, World, scan
+from tests.conftest import EAN_LOT, EAN_PLAIN, EAN_SERIAL, World, scan, user_token
 
 CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
     # (id, who, scan fields, status, code)
@@ -248,24 +248,8 @@ async def test_malformed_and_unauthenticated_requests(world: World) -> None:
 
 
 async def test_warehouse_bound_user_cannot_scan_elsewhere(world: World) -> None:
-    async with world.server.client("admin") as c:
-        r = await c.post(
-            "/api/users",
-            json={
-                "username": "wh2-picker",
-                "password": "password-123",
-                "role": "receiver",
-                "warehouse": "WH2",
-            },
-        )
-        assert r.status_code == 201, r.text
-    async with world.server.client(None) as c:
-        tok = (
-            await c.post(
-                "/api/auth/token", data={"username": "wh2-picker", "password": "password-123"}
-            )
-        ).json()
-    async with world.server.client(tok["access_token"]) as c:
+    token = await user_token(world.server, "wh2-picker", "receiver", "WH2")
+    async with world.server.client(token) as c:
         r = await c.post("/api/scans", json=scan(type="receive", code=EAN_PLAIN, location="A1"))
         assert (r.status_code, r.json()["error"]["code"]) == (403, "forbidden")
         r = await c.post("/api/scans", json=scan(type="receive", code=EAN_PLAIN, location="B1"))

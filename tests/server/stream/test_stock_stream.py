@@ -11,7 +11,7 @@ from websockets.exceptions import InvalidStatus
 
 import server.stream.service as stream_service
 from server.settings import Settings
-from tests.conftest import PASSWORD, RunningServer, World, scan
+from tests.conftest import RunningServer, World, scan, user_token
 from tests.server.stream.live import (
     StockKey,
     applied_seqs,
@@ -283,20 +283,7 @@ async def test_warehouse_filter_with_since(world: World) -> None:
 
 
 async def make_user(server: RunningServer, name: str, warehouse: str | None) -> str:
-    async with server.client("admin") as c:
-        r = await c.post(
-            "/api/users",
-            json={
-                "username": name,
-                "password": PASSWORD,
-                "role": "supervisor",
-                "warehouse": warehouse,
-            },
-        )
-        assert r.status_code == 201, r.text
-        r = await c.post("/api/auth/token", data={"username": name, "password": PASSWORD})
-        r.raise_for_status()
-        return str(r.json()["access_token"])
+    return await user_token(server, name, "supervisor", warehouse)
 
 
 async def test_user_bound_to_a_warehouse_sees_only_it(world: World) -> None:
