@@ -39,6 +39,11 @@ class Principal:
     def device_id(self) -> int | None:
         return self.id if self.kind == "device" else None
 
+    @property
+    def warehouse_scope(self) -> list[int] | None:
+        """The warehouse ids a listing is limited to; None: all of them."""
+        return None if self.warehouse_id is None else [self.warehouse_id]
+
     def can_access(self, warehouse_id: int) -> bool:
         return self.warehouse_id is None or self.warehouse_id == warehouse_id
 

@@ -58,9 +58,6 @@ class CatalogService:
         self.repo = repo
         self.who = who
 
-    def _visible(self) -> list[int] | None:
-        return None if self.who.warehouse_id is None else [self.who.warehouse_id]
-
     # --- warehouses ---
     async def create_warehouse(self, data: WarehouseCreate) -> WarehousePublic:
         self.who.check_role(ADMIN_ROLES, "create warehouses")
@@ -82,7 +79,7 @@ class CatalogService:
     async def list_warehouses(self) -> list[WarehousePublic]:
         return [
             WarehousePublic(code=w.code, name=w.name)
-            for w in await self.repo.warehouses(self._visible())
+            for w in await self.repo.warehouses(self.who.warehouse_scope)
         ]
 
     async def update_warehouse(self, code: str, data: WarehouseUpdate) -> WarehousePublic:
@@ -146,7 +143,7 @@ class CatalogService:
     async def list_locations(
         self, warehouse: str | None, kind: LocationKind | None, include_virtual: bool
     ) -> list[LocationPublic]:
-        ids = self._visible()
+        ids = self.who.warehouse_scope
         if warehouse is not None:
             wh = await self.get_warehouse(warehouse)
             assert wh.id is not None

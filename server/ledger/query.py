@@ -22,7 +22,7 @@ class LedgerQueries:
 
     async def _scope(self, warehouse: str | None) -> list[int] | None:
         if warehouse is None:
-            return None if self.who.warehouse_id is None else [self.who.warehouse_id]
+            return self.who.warehouse_scope
         wh = await self.catalog.warehouse(warehouse)
         if wh is None or wh.id is None:
             raise errors.NotFound(f"No warehouse {warehouse}.")

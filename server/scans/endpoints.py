@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
 
 from server import errors
-from server.deps import PrincipalDep, StateDep
+from server.auth.principal import Principal
+from server.deps import AppState, PrincipalDep, StateDep
 from server.scans.parse import as_items, load_json
 from server.scans.schemas import ScanResult
 from server.scans.service import apply_items, submit_items
@@ -91,7 +91,7 @@ async def ws_scans(websocket: WebSocket) -> None:
         sender.cancel()
 
 
-async def _submit(state: Any, text: str, who: Any) -> list[asyncio.Future[ScanResult]]:
+async def _submit(state: AppState, text: str, who: Principal) -> list[asyncio.Future[ScanResult]]:
     try:
         items, _ = as_items(load_json(text))
     except errors.AppError as exc:
