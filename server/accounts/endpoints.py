@@ -6,6 +6,7 @@ from server.accounts.repository import AccountsRepository
 from server.accounts.schemas import (
     DeviceCreate,
     DeviceCreated,
+    DeviceHealthIn,
     DevicePublic,
     UserCreate,
     UserPublic,
@@ -41,3 +42,12 @@ async def create_device(
 @router.get("/devices")
 async def list_devices(session: SessionDep, who: PrincipalDep) -> list[DevicePublic]:
     return await AccountsService(AccountsRepository(session), who).list_devices()
+
+
+@router.post("/devices/health")
+async def report_device_health(
+    data: DeviceHealthIn, session: WriteSessionDep, who: PrincipalDep
+) -> DevicePublic:
+    """A dock agent reports one device's state, authenticated with that device's key;
+    supervisors see it in ``GET /api/devices``."""
+    return await AccountsService(AccountsRepository(session), who).report_health(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +34,29 @@ class DeviceCreate(BaseModel):
     type: MoveKind = MoveKind.receive
 
 
+HealthState = Literal["connected", "disconnected", "error"]
+
+
+class DeviceHealthIn(BaseModel):
+    """What a dock agent reports about one of its devices."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    state: HealthState = Field(description="Is the agent connected to the scanner or reader?")
+    last_read_at: datetime | None = Field(default=None, description="The device's last read.")
+    error: str | None = Field(default=None, max_length=500, description="The last error, if any.")
+    outbox: int = Field(default=0, ge=0, description="Reads waiting in the agent's outbox.")
+    dead_letters: int = Field(default=0, ge=0, description="Reads the server rejected.")
+
+
+class DeviceHealth(BaseModel):
+    state: HealthState
+    last_read_at: datetime | None
+    error: str | None
+    outbox: int
+    dead_letters: int
+    reported_at: datetime
+
+
 class DevicePublic(BaseModel):
     name: str
     warehouse: str
@@ -41,6 +65,10 @@ class DevicePublic(BaseModel):
     key_prefix: str
     active: bool
     last_seen_at: datetime | None
+    online: bool = Field(
+        default=False, description="Its agent reported within the last health interval."
+    )
+    health: DeviceHealth | None = None
 
 
 class DeviceCreated(DevicePublic):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from server import errors
 from server.accounts.repository import AccountsRepository
 from server.accounts.schemas import (
     DeviceCreate,
     DeviceCreated,
+    DeviceHealth,
+    DeviceHealthIn,
     DevicePublic,
     UserCreate,
     UserPublic,
@@ -16,6 +19,9 @@ from server.accounts.schemas import (
 from server.auth.principal import ADMIN_ROLES, CATALOG_ROLES, Principal
 from server.auth.security import hash_device_key, hash_password, new_device_key
 from server.models import Device, LocationKind, MoveKind, Role, User
+
+# An agent reports every few seconds; a device silent for longer than this is shown offline.
+HEALTH_STALE = timedelta(seconds=60)
 
 
 class AccountsService:
@@ -135,15 +141,44 @@ class AccountsService:
     async def list_devices(self) -> list[DevicePublic]:
         self._require(CATALOG_ROLES, "list devices")
         wid = self.who.warehouse_id if self.who else None
-        return [
-            DevicePublic(
-                name=d.name,
-                warehouse=w,
-                location=loc,
-                type=MoveKind(d.scan_type),
-                key_prefix=d.key_prefix,
-                active=d.active,
-                last_seen_at=d.last_seen_at,
-            )
-            for d, w, loc in await self.repo.devices(wid)
-        ]
+        now = datetime.now(UTC)
+        return [_device_public(d, w, loc, now) for d, w, loc in await self.repo.devices(wid)]
+
+    async def report_health(self, data: DeviceHealthIn) -> DevicePublic:
+        """A device (its agent, with the device's key) reports how it is doing."""
+        if self.who is None or self.who.kind != "device" or self.who.device_id is None:
+            raise errors.Forbidden("Only a device reports its health: use the device's API key.")
+        now = datetime.now(UTC)
+        await self.repo.set_health(self.who.device_id, data, now)
+        found = await self.repo.device_with_places(self.who.device_id)
+        if found is None:
+            raise errors.NotFound("This device no longer exists.")
+        return _device_public(*found, now)
+
+
+def _device_public(d: Device, warehouse: str, location: str, now: datetime) -> DevicePublic:
+    health = None
+    if d.health_state is not None and d.health_at is not None:
+        health = DeviceHealth(
+            state=d.health_state,
+            last_read_at=d.last_read_at,
+            error=d.health_error,
+            outbox=d.outbox_depth,
+            dead_letters=d.dead_letters,
+            reported_at=d.health_at,
+        )
+    return DevicePublic(
+        name=d.name,
+        warehouse=warehouse,
+        location=location,
+        type=MoveKind(d.scan_type),
+        key_prefix=d.key_prefix,
+        active=d.active,
+        last_seen_at=d.last_seen_at,
+        online=health is not None and _aware(health.reported_at) > now - HEALTH_STALE,
+        health=health,
+    )
+
+
+def _aware(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when  # SQLite keeps no offset

@@ -47,3 +47,10 @@ class Device(SQLModel, table=True):
     active: bool = True
     created_at: datetime = ts_field()
     last_seen_at: datetime | None = ts_field(nullable=True)
+    # Health as the device's agent last reported it (POST /api/devices/health).
+    health_state: str | None = Field(default=None, max_length=16)
+    health_error: str | None = Field(default=None, max_length=500)
+    last_read_at: datetime | None = ts_field(nullable=True)
+    outbox_depth: int = 0
+    dead_letters: int = 0
+    health_at: datetime | None = ts_field(nullable=True)

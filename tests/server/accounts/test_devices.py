@@ -29,6 +29,8 @@ async def test_register_a_device_and_use_its_key(world: World) -> None:
         "key_prefix": key[:12],
         "active": True,
         "last_seen_at": None,
+        "online": False,
+        "health": None,
     }
     async with world.server.client(key) as c:
         r = await c.get("/api/products/PLAIN")
@@ -114,3 +116,38 @@ async def test_bad_device_registrations(world: World) -> None:
         ):
             expect_error(await c.post("/api/devices", json=body), 422, "validation_error")
     assert await device_names(world) == ["dock-1"]
+
+
+async def test_agent_reports_device_health_supervisor_sees_it(world: World) -> None:
+    report = {
+        "state": "error",
+        "last_read_at": "2026-11-22T08:00:00Z",
+        "error": "connection refused by 10.0.0.40:51236",
+        "outbox": 12,
+        "dead_letters": 1,
+    }
+    async with world.server.client("device") as c:
+        r = await c.post("/api/devices/health", json=report)
+        assert r.status_code == 200, r.text
+        assert r.json()["name"] == "dock-1" and r.json()["online"] is True
+    async with world.server.client("supervisor") as c:
+        listed = {d["name"]: d for d in (await c.get("/api/devices")).json()}
+    health = listed["dock-1"]["health"]
+    assert listed["dock-1"]["online"] is True
+    assert health["state"] == "error" and health["error"] == report["error"]
+    assert (health["outbox"], health["dead_letters"]) == (12, 1)
+    assert health["last_read_at"].startswith("2026-11-22T08:00:00")
+    assert health["reported_at"] is not None
+
+
+async def test_health_is_reported_by_devices_only_and_validated(world: World) -> None:
+    async with world.server.client("supervisor") as c:
+        r = await c.post("/api/devices/health", json={"state": "connected"})
+        expect_error(r, 403, "forbidden")
+    async with world.server.client("device") as c:
+        for bad in ({"state": "sleepy"}, {"state": "connected", "outbox": -1}, {}):
+            r = await c.post("/api/devices/health", json=bad)
+            assert r.status_code == 422, r.text
+    async with world.server.client("admin") as c:
+        listed = {d["name"]: d for d in (await c.get("/api/devices")).json()}
+    assert listed["dock-1"]["health"] is None and listed["dock-1"]["online"] is False
