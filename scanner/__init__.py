@@ -3,6 +3,6 @@
 A pure library: no web framework, no database, no sockets.
 """
 
-from scanner.codes import GS1Data, InvalidCode, gtin14, interpret
+from scanner.codes import GS1Data, InvalidCode, gtin14, interpret, split_aim
 
-__all__ = ["GS1Data", "InvalidCode", "gtin14", "interpret"]
+__all__ = ["GS1Data", "InvalidCode", "gtin14", "interpret", "split_aim"]

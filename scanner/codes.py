@@ -6,6 +6,7 @@ lot-looking internal code, not "AI 10 = D9T". So a text is GS1 only when it says
 a GS1 AIM symbology identifier (``]C1``, ``]e0``, ``]d2``, ``]Q3``, ``]J1``), HRI with
 parentheses, a GS1 Digital Link URI, or a raw element string that starts with AI 00 or 01
 (an SSCC or a GTIN with a valid check digit) — the shape of every GS1 logistics label.
+An RFID EPC URI (``urn:epc:id:sgtin:…``) is read as the GTIN and serial it encodes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from functools import lru_cache
 from biip import ParseError, parse
 from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
+
+from scanner.epc import InvalidEPC, parse_epc_uri
 
 GS1_AIM_PREFIXES = ("]C1", "]e0", "]d2", "]Q3", "]J1")
 _RAW_GS1 = re.compile(r"^(?:00\d{18}|01\d{14})")
@@ -52,14 +55,22 @@ def gtin14(text: str) -> str | None:
         return None
 
 
+def split_aim(text: str) -> tuple[str, str]:
+    """``("]C1", "0109…")`` for a text with an AIM symbology identifier, else ``("", text)``."""
+    if _AIM.match(text):
+        return text[:3], text[3:]
+    return "", text
+
+
 @lru_cache(maxsize=8192)
 def interpret(text: str) -> tuple[str, GS1Data | None]:
     """Split off any AIM identifier and return ``(plain_text, gs1_data_or_None)``.
 
     Raises ``InvalidCode`` when the text is GS1 by its own claim but cannot be parsed.
     """
-    aim = text[:3] if _AIM.match(text) else ""
-    body = text[len(aim) :]
+    aim, body = split_aim(text)
+    if body[:8].lower() == "urn:epc:":
+        return body, _from_epc_uri(body)
     if aim and aim not in GS1_AIM_PREFIXES:
         return body, None
     if aim or body.startswith("(") or body.lower().startswith(("http://", "https://")):
@@ -86,6 +97,21 @@ def _parse_gs1(text: str, *, hri: bool) -> GS1Data | None:
     except ParseError as exc:
         raise InvalidCode(str(exc)) from exc
     return _from_message(message)
+
+
+def _from_epc_uri(uri: str) -> GS1Data | None:
+    """An RFID tag's EPC as a URI (what the dock agent sends): SGTIN → GTIN + serial,
+    SSCC → SSCC; other EPC schemes carry no product and stay plain."""
+    try:
+        epc = parse_epc_uri(uri)
+    except InvalidEPC as exc:
+        raise InvalidCode(str(exc)) from exc
+    if epc.gtin is None and epc.sscc is None:
+        return None
+    ais = {"01": epc.gtin} if epc.gtin else {"00": epc.sscc or ""}
+    if epc.serial:
+        ais["21"] = epc.serial
+    return GS1Data(gtin=epc.gtin, serial=epc.serial, sscc=epc.sscc, ais=ais)
 
 
 def _from_message(message: GS1Message) -> GS1Data:

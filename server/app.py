@@ -24,6 +24,8 @@ from server.accounts.endpoints import router as accounts_router
 from server.auth.endpoints import router as auth_router
 from server.auth.service import Authenticator
 from server.catalog.endpoints import router as catalog_router
+from server.codes.decoding import ImageDecoder
+from server.codes.endpoints import router as codes_router
 from server.db import Database
 from server.deps import AppState
 from server.health.endpoints import router as health_router
@@ -70,7 +72,15 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
         )
         await hub.start()
         await writer.start()
-        app.state.jxc = AppState(settings, db, broker, hub, writer, Authenticator(db, settings))
+        app.state.jxc = AppState(
+            settings,
+            db,
+            broker,
+            hub,
+            writer,
+            Authenticator(db, settings),
+            ImageDecoder(settings.decode_concurrency),
+        )
         try:
             yield
         finally:
@@ -93,6 +103,7 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
         auth_router,
         accounts_router,
         catalog_router,
+        codes_router,
         ledger_router,
         scans_router,
         stream_router,
@@ -106,7 +117,11 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
 
     _serve_api_docs(app)
     _document_scan_body(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        per_path={"/api/decode": settings.max_image_bytes},
+    )
     return app
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.auth.service import Authenticator
+from server.codes.decoding import ImageDecoder
 from server.db import Database
 from server.ledger.writer import ScanWriter
 from server.settings import Settings
@@ -27,6 +28,7 @@ class AppState:
     hub: StockHub
     writer: ScanWriter
     auth: Authenticator
+    decoder: ImageDecoder
 
 
 async def get_state(request: Request) -> AppState:

@@ -62,6 +62,10 @@ class InvalidJSON(AppError):
     status, code = 400, "invalid_json"
 
 
+class InvalidImage(AppError):
+    status, code = 422, "invalid_image"
+
+
 class PayloadTooLarge(AppError):
     status, code = 413, "payload_too_large"
 
@@ -77,6 +81,12 @@ class InsufficientStock(AppError):
 
 class UnknownCode(AppError):
     status, code = 422, "unknown_code"
+
+
+class NotAnItem(AppError):
+    """A known code that is not a product: a location, a pallet's SSCC, a document."""
+
+    status, code = 422, "not_an_item"
 
 
 class UnknownLocation(AppError):

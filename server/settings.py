@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     token_minutes: int = Field(default=12 * 60, gt=0)
 
     max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    max_image_bytes: int = Field(default=16 * 1024 * 1024, gt=0)  # POST /api/decode
+    decode_concurrency: int = Field(default=2, gt=0)  # images decoded at once (CPU-bound)
     max_scan_qty: int = Field(default=1_000_000, gt=0)
     max_batch: int = Field(default=500, gt=0)
     writer_queue: int = Field(default=10_000, gt=0)

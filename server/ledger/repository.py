@@ -14,6 +14,8 @@ from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, tuple_, 
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.codes.repository import index_plan, run_plan
+from server.codes.resolver import CodeIndex
 from server.models import (
     VIRTUAL_KINDS,
     LedgerHead,
@@ -199,17 +201,6 @@ class _Writes:
         event_t.c.event_id.in_(_expanding("ids"))
     )
     insert_event = insert(event_t)
-    products = (
-        select(product_t, barcode_t.c.code.label("barcode"), barcode_t.c.gtin14)
-        .outerjoin(barcode_t, barcode_t.c.product_id == product_t.c.id)
-        .where(
-            or_(
-                barcode_t.c.code.in_(_expanding("codes")),
-                barcode_t.c.gtin14.in_(_expanding("gtins")),
-                product_t.c.sku.in_(_expanding("codes")),
-            )
-        )
-    )
     locations = _locations_with_virtual()
     lots = select(lot_t).where(tuple_(lot_t.c.product_id, lot_t.c.number).in_(_expanding("keys")))
     lots_by_id = select(lot_t).where(lot_t.c.id.in_(_expanding("ids")))
@@ -254,11 +245,9 @@ class LedgerWriteRepository:
         if rows:
             self.conn.execute(_Writes.insert_event, rows)
 
-    def products_by_codes(self, codes: Sequence[str], gtins: Sequence[str]) -> list[Row[Any]]:
-        """Products whose barcode, GTIN-14 or SKU is asked for: one row per product barcode,
-        with the product's columns and ``barcode``/``gtin14``."""
-        params = {"codes": list(codes), "gtins": list(gtins)}
-        return list(self.conn.execute(_Writes.products, params))
+    def code_index(self, codes: Sequence[str]) -> CodeIndex:
+        """What the scanned codes refer to (products, and for the rest locations, serials…)."""
+        return run_plan(self.conn, index_plan(codes))
 
     def locations_with_virtual(self, refs: Sequence[str], ids: Sequence[int]) -> list[Row[Any]]:
         """Locations by code, barcode or id, plus the virtual locations of their warehouses,

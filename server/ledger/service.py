@@ -21,9 +21,10 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from scanner import GS1Data, InvalidCode, gtin14, interpret
+from scanner import GS1Data
 from server import errors
 from server.auth.principal import Principal
+from server.codes.resolver import CodeIndex, resolve
 from server.kit.quantity import ZERO, has_valid_places
 from server.ledger.messages import move_message
 from server.ledger.repository import LedgerWriteRepository, QuantRow
@@ -61,8 +62,7 @@ class Intent:
 
 @dataclass(slots=True)
 class Lookups:
-    products: dict[str, Row[Any]] = field(default_factory=dict)  # by barcode / sku
-    products_by_gtin: dict[str, Row[Any]] = field(default_factory=dict)
+    codes: CodeIndex = field(default_factory=CodeIndex)  # what the scanned codes refer to
     locations: dict[str, Row[Any]] = field(default_factory=dict)  # by code / barcode
     locations_by_id: dict[int, Row[Any]] = field(default_factory=dict)
     virtual: dict[tuple[int, str], Row[Any]] = field(default_factory=dict)  # (wh, kind)
@@ -141,33 +141,14 @@ class LedgerService:
     # --- loading what a batch refers to ---
     def _lookups(self, items: Sequence[PendingScan]) -> Lookups:
         look = Lookups()
-        codes: set[str] = set()
-        gtins: set[str] = set()
         refs: set[str] = set()
         bound: set[int] = set()
         for item in items:
             s = item.scan
-            codes.add(s.code)
-            try:
-                plain, gs1 = interpret(s.code)
-            except InvalidCode:
-                continue
-            codes.add(plain)
-            g = gs1.gtin if gs1 else gtin14(plain)
-            if g:
-                gtins.add(g)
             refs.update(r for r in (s.location, s.to_location) if r)
             if item.principal.location_id is not None:
                 bound.add(item.principal.location_id)
-        rows = self.repo.products_by_codes(sorted(codes), sorted(gtins))
-        for row in rows:  # a SKU that equals another product's barcode: the barcode wins
-            if row.sku in codes:
-                look.products[row.sku] = row
-        for row in rows:
-            if row.barcode in codes:
-                look.products[row.barcode] = row
-            if row.gtin14 in gtins:
-                look.products_by_gtin[row.gtin14] = row
+        look.codes = self.repo.code_index([item.scan.code for item in items])
         if refs or bound:
             for loc in self.repo.locations_with_virtual(sorted(refs), sorted(bound)):
                 look.warehouses[loc.warehouse_id] = loc.warehouse_code
@@ -224,11 +205,10 @@ class LedgerService:
             )
         if not who.may_scan(kind):
             raise errors.Forbidden(f"{who.name} may not post {kind} scans.")
-        try:
-            plain, gs1 = interpret(s.code)
-        except InvalidCode as exc:
-            raise errors.InvalidCode(f"The code {s.code!r} is not a valid GS1 code: {exc}") from exc
-        product = self._product(s.code, plain, gs1, look)
+        code = resolve(s.code, look.codes)
+        product, gs1 = code.product, code.gs1
+        if product is None:
+            raise code.not_a_product()
         if not product.active:
             raise errors.ProductInactive(f"Product {product.sku} is archived.")
 
@@ -239,9 +219,9 @@ class LedgerService:
         self._check_locations(kind, location, to_location, who, look)
 
         qty = self._qty(kind, s.qty, gs1)
-        lot = s.lot or (gs1.lot if gs1 else None)
+        lot = s.lot or code.lot
         if product.tracking == Tracking.serial:
-            lot = s.lot or (gs1.serial if gs1 else None) or lot
+            lot = s.lot or code.serial or lot
             if kind == MoveKind.count:
                 if qty not in (0, 1):
                     raise errors.InvalidQuantity("A serial number is counted as 0 or 1.")
@@ -253,16 +233,6 @@ class LedgerService:
             lot = None  # a GS1 label may carry a lot; an untracked product ignores it
         expiry = s.expiry or (gs1.expiry if gs1 else None)
         return Intent(kind, product, qty, location, to_location, lot, expiry)
-
-    def _product(self, raw: str, plain: str, gs1: GS1Data | None, look: Lookups) -> Row[Any]:
-        found = look.products.get(raw) or look.products.get(plain)
-        g = gs1.gtin if gs1 else gtin14(plain)
-        if found is None and g:
-            found = look.products_by_gtin.get(g)
-        if found is None:
-            what = f"GTIN {g}" if g else repr(plain)
-            raise errors.UnknownCode(f"No product has the code {what}.", code=raw, gtin=g)
-        return found
 
     def _location(
         self, ref: str | None, who: Principal, look: Lookups, *, what: str, bound: bool = True
@@ -485,7 +455,7 @@ class LotRef:
 
 
 def _rejected(item: PendingScan, exc: errors.AppError) -> ScanResult:
-    return ScanResult.rejected(str(item.scan.event_id), exc.code, exc.message)
+    return ScanResult.rejected(str(item.scan.event_id), exc.code, exc.message, exc.details)
 
 
 _MOVE_COLUMNS = (

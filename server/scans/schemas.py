@@ -61,6 +61,9 @@ class ScanIn(BaseModel):
 class ErrorBody(BaseModel):
     code: str
     message: str
+    details: dict[str, Any] | None = Field(
+        default=None, description="What the error is about, e.g. an unknown code's decoded content."
+    )
 
 
 class ScanResult(BaseModel):
@@ -79,7 +82,8 @@ class ScanResult(BaseModel):
     error: ErrorBody | None = None
 
     @classmethod
-    def rejected(cls, event_id: str | None, code: str, message: str) -> ScanResult:
-        return cls(
-            event_id=event_id, status="rejected", error=ErrorBody(code=code, message=message)
-        )
+    def rejected(
+        cls, event_id: str | None, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> ScanResult:
+        error = ErrorBody(code=code, message=message, details=details or None)
+        return cls(event_id=event_id, status="rejected", error=error)
