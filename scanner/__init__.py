@@ -1,8 +1,20 @@
-"""jxc scanner library: what a scanned code says (GTINs, GS1 element strings).
+"""jxc scanner library: read barcodes from images and video, and say what a code means
+(GTINs, GS1 element strings, AIM symbology identifiers, RFID EPCs).
 
 A pure library: no web framework, no database, no sockets.
 """
 
 from scanner.codes import GS1Data, InvalidCode, gtin14, interpret, split_aim
+from scanner.epc import EPC, InvalidEPC, decode_epc, parse_epc_uri
 
-__all__ = ["GS1Data", "InvalidCode", "gtin14", "interpret", "split_aim"]
+__all__ = [
+    "EPC",
+    "GS1Data",
+    "InvalidCode",
+    "InvalidEPC",
+    "decode_epc",
+    "gtin14",
+    "interpret",
+    "parse_epc_uri",
+    "split_aim",
+]

@@ -43,6 +43,19 @@ class GS1Data:
     sscc: str | None = None  # AI 00
     ais: dict[str, str] = field(default_factory=dict)  # read-only: results are cached
 
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready: dates ISO, the quantity as a decimal string."""
+        return {
+            "gtin": self.gtin,
+            "lot": self.lot,
+            "serial": self.serial,
+            "expiry": self.expiry.isoformat() if self.expiry else None,
+            "best_before": self.best_before.isoformat() if self.best_before else None,
+            "quantity": f"{self.quantity.normalize():f}" if self.quantity is not None else None,
+            "sscc": self.sscc,
+            "ais": dict(self.ais),
+        }
+
 
 @lru_cache(maxsize=8192)  # scanners read the same few thousand codes all day
 def gtin14(text: str) -> str | None:

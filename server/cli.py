@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import json
 import os
 import sys
 from collections.abc import Coroutine
@@ -15,6 +16,9 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from hardware.cli import agent
+from scanner.decode import missing_engine_notice
+from scanner.report import decode_files, table
 from server import errors
 from server.accounts.repository import AccountsRepository
 from server.accounts.schemas import DeviceCreate, UserCreate
@@ -22,6 +26,8 @@ from server.accounts.service import AccountsService
 from server.app import create_app
 from server.db import Database
 from server.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed
+from server.ledger.repository import LedgerRepository
+from server.ledger.verify import Report, verify_ledger
 from server.migrate import upgrade
 from server.models import MoveKind, Role
 from server.serve import uvicorn_config
@@ -34,12 +40,15 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The stock ledger.", no_args_is_help=True)
 device_app = typer.Typer(
     help="Devices: fixed scanners, RFID readers, agents.", no_args_is_help=True
 )
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(device_app, name="device")
+app.add_typer(ledger_app, name="ledger")
+app.command("agent")(agent)
 
 DEMO_DB = "sqlite:///./jxc-demo.db"
 T = TypeVar("T")
@@ -83,6 +92,34 @@ def _serve(settings: Settings, host: str, port: int, banner: str = "") -> None:
     if banner:
         typer.echo(banner)
     uvicorn.Server(config).run()
+
+
+@app.command()
+def decode(
+    files: Annotated[list[str], typer.Argument(help="PNG, JPEG or WebP images.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A JSON list, one object per file.")
+    ] = False,
+    formats: Annotated[
+        str | None,
+        typer.Option(help="Only these symbologies, comma-separated (e.g. EAN13,Code128,QRCode)."),
+    ] = None,
+) -> None:
+    """Read every barcode in image files: symbology, AIM identifier, text and GS1 data."""
+    notice = missing_engine_notice()
+    if notice:
+        typer.secho(f"jxc: {notice}", fg="yellow", err=True)
+    wanted = [f.strip() for f in formats.split(",") if f.strip()] if formats else None
+    try:
+        reports = decode_files(files, wanted)
+    except ValueError as exc:  # an unknown symbology name
+        raise _fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        typer.echo(table(reports))
+    if any(r.error is not None for r in reports):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -153,6 +190,51 @@ def _read_password() -> str:
             raise _fail("the passwords differ")
         return first
     return sys.stdin.readline().rstrip("\r\n")
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    as_json: Annotated[bool, typer.Option("--json", help="Findings as JSON.")] = False,
+) -> None:
+    """Rebuild stock from the ledger and compare: exits 1 and lists the rows if they differ."""
+    settings = _settings()
+
+    async def check() -> Report:
+        db = Database(settings.database_url)
+        try:
+            async with db.session(snapshot=True) as session:
+                return await verify_ledger(LedgerRepository(session))
+        finally:
+            await db.dispose()
+
+    report = _run(settings, check())
+    if as_json:
+        typer.echo(json.dumps(_report_json(report), indent=2))
+    else:
+        for finding in report.findings:
+            typer.echo(f"{finding.check:<14} {finding.message}")
+        if report.truncated:
+            typer.echo(f"... and more (first {len(report.findings)} shown)")
+        verdict = "ok" if report.ok else f"{len(report.findings)} problem(s)"
+        typer.echo(
+            f"ledger {verdict}: {report.moves} moves (head {report.head}), "
+            f"{report.quants} quants checked"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _report_json(report: Report) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "moves": report.moves,
+        "head": report.head,
+        "quants": report.quants,
+        "truncated": report.truncated,
+        "findings": [
+            {"check": f.check, "message": f.message, "rows": f.rows} for f in report.findings
+        ],
+    }
 
 
 async def _with_accounts(settings: Settings, action: str, data: object) -> Any:

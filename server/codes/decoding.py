@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any
 
+from scanner.decode import Read, decode, engines_available
+from scanner.imaging import ImageError, load
 from server import errors
-
-# TEMP until scanner.decode lands (helper): imported lazily below.
-Read = Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +23,7 @@ class Decoded:
 class ImageDecoder:
     def __init__(self, concurrency: int) -> None:
         self._slots = asyncio.Semaphore(concurrency)
-        self.engines: dict[str, bool] = {}
+        self.engines = engines_available()
 
     async def decode(self, data: bytes) -> Decoded:
         if not data:
@@ -35,11 +33,9 @@ class ImageDecoder:
 
 
 def _decode(data: bytes) -> Decoded:
-    from scanner.decode import ImageError, decode, load_image
-
     started = time.thread_time()
     try:
-        image = load_image(data)
+        image = load(data)
         reads = decode(image)
     except ImageError as exc:
         raise errors.InvalidImage(f"{exc}: send a PNG, JPEG or WebP image.") from exc

@@ -163,7 +163,7 @@ class Resolution:
             "gtin": self.gtin,
         }
         if self.gs1 is not None:
-            out["gs1"] = gs1_dict(self.gs1)
+            out["gs1"] = self.gs1.as_dict()
         return out
 
     def not_a_product(self) -> errors.AppError:
@@ -192,19 +192,6 @@ class Resolution:
         return errors.UnknownCode(
             f"No product has the code {what}; link it to a product to use it.", **self.decoded()
         )
-
-
-def gs1_dict(gs1: GS1Data) -> dict[str, Any]:
-    return {
-        "gtin": gs1.gtin,
-        "lot": gs1.lot,
-        "serial": gs1.serial,
-        "expiry": gs1.expiry.isoformat() if gs1.expiry else None,
-        "best_before": gs1.best_before.isoformat() if gs1.best_before else None,
-        "quantity": f"{gs1.quantity.normalize():f}" if gs1.quantity is not None else None,
-        "sscc": gs1.sscc,
-        "ais": dict(gs1.ais),
-    }
 
 
 def resolve(code: str, index: CodeIndex) -> Resolution:

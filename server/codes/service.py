@@ -12,7 +12,7 @@ from server import errors
 from server.auth.principal import Principal
 from server.codes.decoding import ImageDecoder
 from server.codes.repository import CodesRepository
-from server.codes.resolver import CodeIndex, Resolution, gs1_dict, resolve
+from server.codes.resolver import CodeIndex, Resolution, resolve
 from server.codes.schemas import (
     DecodedRead,
     DecodeResponse,
@@ -88,9 +88,9 @@ def _public(found: Resolution) -> ResolvedCode:
         kind=found.kind,
         text=found.text,
         aim=found.aim or None,
-        content_type=found.content_type,  # type: ignore[arg-type]
+        content_type=found.content_type,
         gtin=found.gtin,
-        gs1=GS1Public(**gs1_dict(found.gs1)) if found.gs1 is not None else None,
+        gs1=GS1Public.model_validate(found.gs1.as_dict()) if found.gs1 is not None else None,
         product=_product(found.product) if found.product is not None else None,
         lot=found.lot if found.serial_lot is None else None,
         serial=found.serial,
@@ -107,7 +107,9 @@ def _public(found: Resolution) -> ResolvedCode:
 
 
 def _product(row: Row[Any]) -> ProductRef:
-    return ProductRef(sku=row.sku, name=row.name, tracking=Tracking(row.tracking), active=row.active)
+    return ProductRef(
+        sku=row.sku, name=row.name, tracking=Tracking(row.tracking), active=row.active
+    )
 
 
 def _location(row: Row[Any]) -> LocationRef:

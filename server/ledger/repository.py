@@ -4,7 +4,7 @@ look-ups a batch of scans needs. Set-based: a batch costs a fixed number of stat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -161,6 +161,38 @@ class LedgerRepository:
     async def all_quants(self) -> dict[tuple[int, int, int | None], Decimal]:
         rows = await self.session.execute(select(quant_t))
         return {(r.product_id, r.location_id, r.lot_id): r.qty for r in rows}
+
+    async def quant_rows(self) -> dict[tuple[int, int, int | None], tuple[int, Decimal]]:
+        """Every quant: ``(id, qty)`` by (product, location, lot)."""
+        rows = await self.session.execute(select(quant_t))
+        return {(r.product_id, r.location_id, r.lot_id): (r.id, r.qty) for r in rows}
+
+    async def all_moves(self) -> AsyncIterator[Any]:
+        """Every move in seq order, streamed (the ledger may not fit in memory)."""
+        stmt = select(
+            move_t.c.seq,
+            move_t.c.product_id,
+            move_t.c.lot_id,
+            move_t.c.qty,
+            move_t.c.from_location_id,
+            move_t.c.to_location_id,
+            move_t.c.from_balance,
+            move_t.c.to_balance,
+        ).order_by(move_t.c.seq)
+        result = await self.session.stream(stmt.execution_options(yield_per=5000))
+        async for row in result:
+            yield row
+
+    async def names(self) -> dict[str, dict[int, str]]:
+        """SKUs, location codes and lot numbers by id: for messages a person reads."""
+        products = await self.session.execute(select(product_t.c.id, product_t.c.sku))
+        locations = await self.session.execute(select(loc_t.c.id, loc_t.c.code))
+        lots = await self.session.execute(select(lot_t.c.id, lot_t.c.number))
+        return {
+            "products": {i: s for i, s in products},
+            "locations": {i: c for i, c in locations},
+            "lots": {i: n for i, n in lots},
+        }
 
 
 def _expanding(name: str) -> Any:
