@@ -19,6 +19,7 @@ from fastapi.openapi.docs import (
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from scanner.decode import missing_engine_notice
 from server import errors
 from server.accounts.endpoints import router as accounts_router
 from server.auth.endpoints import router as auth_router
@@ -70,6 +71,8 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
             max_batch=settings.max_batch,
             queue_size=settings.writer_queue,
         )
+        if notice := missing_engine_notice():
+            log.warning(notice)  # decoding still works, with zxing-cpp alone
         await hub.start()
         await writer.start()
         app.state.jxc = AppState(
