@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from server import errors
 from server.accounts.repository import AccountsRepository
@@ -13,6 +14,7 @@ from server.accounts.schemas import (
     DeviceHealth,
     DeviceHealthIn,
     DevicePublic,
+    HealthState,
     UserCreate,
     UserPublic,
 )
@@ -160,7 +162,7 @@ def _device_public(d: Device, warehouse: str, location: str, now: datetime) -> D
     health = None
     if d.health_state is not None and d.health_at is not None:
         health = DeviceHealth(
-            state=d.health_state,
+            state=cast(HealthState, d.health_state),
             last_read_at=d.last_read_at,
             error=d.health_error,
             outbox=d.outbox_depth,

@@ -30,6 +30,7 @@ from scanner import GS1Data, InvalidCode, gtin14, interpret, split_aim
 from server import errors
 
 Kind = Literal["product", "sscc", "location", "serial", "document", "unknown"]
+ContentType = Literal["gs1", "epc", "plain"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,7 @@ class Resolution:
     document: DocumentRef | None = None
 
     @property
-    def content_type(self) -> str:
+    def content_type(self) -> ContentType:
         if self.text.lower().startswith("urn:epc:"):
             return "epc"
         return "gs1" if self.gs1 is not None else "plain"

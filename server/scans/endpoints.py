@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
@@ -61,13 +62,18 @@ async def ws_scans(websocket: WebSocket) -> None:
     who = await accept_authenticated(websocket, state)
     if who is None:
         return
-    pending: asyncio.Queue[asyncio.Future[ScanResult] | None] = asyncio.Queue(
+    pending: asyncio.Queue[tuple[str | None, asyncio.Future[ScanResult]] | None] = asyncio.Queue(
         state.settings.ws_inflight
     )
 
     async def answer() -> None:
-        while (future := await pending.get()) is not None:
-            await websocket.send_text((await future).model_dump_json())
+        while (job := await pending.get()) is not None:
+            event_id, future = job
+            try:
+                result = await future
+            except errors.AppError as exc:  # the writer is down: say so, keep answering
+                result = ScanResult.rejected(event_id, exc.code, exc.message)
+            await websocket.send_text(result.model_dump_json())
 
     sender = asyncio.create_task(answer())
     try:
@@ -78,8 +84,8 @@ async def ws_scans(websocket: WebSocket) -> None:
             text = message.get("text")
             if text is None:  # a binary frame: JSON in UTF-8 is accepted too
                 text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
-            for future in await _submit(state, text, who):
-                await pending.put(future)  # bounded: a client that floods waits here
+            for job in await _submit(state, text, who):
+                await pending.put(job)  # bounded: a client that floods waits here
     except WebSocketDisconnect:
         pass
     finally:
@@ -91,11 +97,27 @@ async def ws_scans(websocket: WebSocket) -> None:
         sender.cancel()
 
 
-async def _submit(state: AppState, text: str, who: Principal) -> list[asyncio.Future[ScanResult]]:
+async def _submit(
+    state: AppState, text: str, who: Principal
+) -> list[tuple[str | None, asyncio.Future[ScanResult]]]:
+    """Each scan's event id (for an answer if the writer fails) and its future result."""
     try:
         items, _ = as_items(load_json(text))
     except errors.AppError as exc:
         done: asyncio.Future[ScanResult] = asyncio.get_running_loop().create_future()
         done.set_result(ScanResult.rejected(None, exc.code, exc.message))
-        return [done]
-    return await submit_items(state.writer, items, who)
+        return [(None, done)]
+    try:
+        futures = await submit_items(state.writer, items, who)
+    except errors.AppError as exc:  # not accepting scans at all (shutting down)
+        futures = []
+        for _ in items:
+            failed: asyncio.Future[ScanResult] = asyncio.get_running_loop().create_future()
+            failed.set_exception(exc)
+            futures.append(failed)
+    return [(_event_id(item), f) for item, f in zip(items, futures, strict=True)]
+
+
+def _event_id(item: Any) -> str | None:
+    value = item.get("event_id") if isinstance(item, dict) else None
+    return value if isinstance(value, str) else None

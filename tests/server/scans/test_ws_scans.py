@@ -64,3 +64,18 @@ async def test_binary_frames_are_read_as_json(world: World) -> None:
         second = json.loads(await asyncio.wait_for(ws.recv(), 10))
     assert (first["event_id"], first["status"]) == (s["event_id"], "applied")
     assert second["error"]["code"] == "invalid_json"
+
+
+async def test_writer_down_every_scan_still_gets_an_answer(world: World) -> None:
+    """A stopped writer (shutdown) answers each scan 'unavailable' with its event id; the
+    socket keeps answering, so a client never waits on a scan that will not come back."""
+    url = f"{world.server.ws_url}/ws/scans?token={world.server.tokens['admin']}"
+    async with connect(url) as ws:
+        await world.server.app.state.jxc.writer.stop()
+        sent = [scan(type="receive", code=EAN_PLAIN, location="A1") for _ in range(3)]
+        await ws.send(json.dumps(sent[:2]))
+        await ws.send(json.dumps(sent[2]))
+        answers = [json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in sent]
+    assert [a["event_id"] for a in answers] == [s["event_id"] for s in sent]
+    assert {a["status"] for a in answers} == {"rejected"}
+    assert {a["error"]["code"] for a in answers} == {"unavailable"}
