@@ -44,8 +44,10 @@ class ScriptLine:
 def parse_script(text: str) -> list[ScriptLine]:
     """Every read in a script, in order; a bad line is a ``ScriptError`` naming it."""
     lines: list[ScriptLine] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
+    # Lines end at "\n" only: str.splitlines() would also split at the GS (\x1d) that
+    # separates GS1 fields, and str.strip() would eat it.
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip(" \t\r")
         if not stripped or stripped.startswith("#"):
             continue
         try:

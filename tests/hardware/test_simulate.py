@@ -68,3 +68,10 @@ async def test_replay_honours_delays_speed_and_repeat(tmp_path: Path) -> None:
 def test_a_missing_script_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ScriptError, match=r"nope\.txt"):
         ScriptSource.from_file(tmp_path / "nope.txt")
+
+
+def test_gs1_separators_stay_inside_their_line() -> None:
+    """A GS1 read keeps its FNC1/GS separators: they do not end a line or get stripped."""
+    gs1 = "]C1010690123400003017261130\x1d3012"
+    lines = parse_script(f"{gs1}\n{gs1},4\r\n")
+    assert [(line.code, line.qty) for line in lines] == [(gs1, None), (gs1, 4)]
