@@ -33,6 +33,7 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/decode.py
 
 clean:
 	rm -rf $(VENV) jxc-demo.db* .pytest_cache .mypy_cache .ruff_cache

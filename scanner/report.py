@@ -85,7 +85,8 @@ def table(reports: list[FileReport]) -> str:
             rows.append((rep.file, read.symbology, read.aim or "-", read.content_type, text, gs1))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     return "\n".join(
-        ("  ".join(c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1])
-        .rstrip()
+        (
+            "  ".join(c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+        ).rstrip()
         for row in rows
     )
