@@ -12,12 +12,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from scanner.frames import read_video
-
 from hardware.aio import closing, iterate_in_thread
 from hardware.link import Backoff, Health, describe
 from hardware.reads import Decoded
 from scanner.decode import Read
+from scanner.frames import read_video
 
 log = logging.getLogger("jxc.agent.camera")
 
