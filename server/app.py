@@ -22,11 +22,15 @@ from fastapi.staticfiles import StaticFiles
 from scanner.decode import missing_engine_notice
 from server import errors
 from server.accounts.endpoints import router as accounts_router
+from server.adjustments.endpoints import router as adjustments_router
+from server.alerts.endpoints import router as alerts_router
+from server.alerts.service import AlertEvaluator
 from server.auth.endpoints import router as auth_router
 from server.auth.service import Authenticator
 from server.catalog.endpoints import router as catalog_router
 from server.codes.decoding import ImageDecoder
 from server.codes.endpoints import router as codes_router
+from server.counts.endpoints import router as counts_router
 from server.db import Database
 from server.deps import AppState
 from server.health.endpoints import router as health_router
@@ -40,6 +44,7 @@ from server.settings import Settings
 from server.stream.broker import broker_from_url
 from server.stream.endpoints import router as stream_router
 from server.stream.hub import StockHub
+from server.transfers.endpoints import router as transfers_router
 
 log = logging.getLogger("jxc")
 STATIC = Path(__file__).parent / "static"
@@ -61,12 +66,19 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
             db,
             broker,
             f"{settings.broker_channel}:moves",
+            alerts_channel=f"{settings.broker_channel}:alerts",
             queue_size=settings.stream_queue,
             poll_interval=settings.stream_poll_seconds,
         )
+        alerts = AlertEvaluator(db, hub.publish_alerts, settings)
+
+        async def after_commit(messages: list[dict[str, Any]]) -> None:
+            await hub.publish(messages)
+            alerts.notify(messages)  # re-judge the stock alerts of what moved
+
         writer = ScanWriter(
             db,
-            hub.publish,
+            after_commit,
             max_qty=settings.max_scan_qty,
             max_batch=settings.max_batch,
             queue_size=settings.writer_queue,
@@ -75,6 +87,7 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
             log.warning(notice)  # decoding still works, with zxing-cpp alone
         await hub.start()
         await writer.start()
+        await alerts.start()
         app.state.jxc = AppState(
             settings,
             db,
@@ -83,10 +96,12 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
             writer,
             Authenticator(db, settings),
             ImageDecoder(settings.decode_concurrency),
+            alerts,
         )
         try:
             yield
         finally:
+            await alerts.stop()
             await writer.stop()
             await hub.close()
             await db.dispose()
@@ -105,11 +120,15 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
         health_router,
         auth_router,
         accounts_router,
+        adjustments_router,
+        alerts_router,
         catalog_router,
         codes_router,
+        counts_router,
         ledger_router,
         scans_router,
         stream_router,
+        transfers_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.alerts.service import AlertEvaluator
 from server.auth.principal import Principal
 from server.auth.service import Authenticator
 from server.codes.decoding import ImageDecoder
@@ -29,6 +30,7 @@ class AppState:
     writer: ScanWriter
     auth: Authenticator
     decoder: ImageDecoder
+    alerts: AlertEvaluator
 
 
 async def get_state(request: Request) -> AppState:
@@ -50,8 +52,18 @@ async def _write_session(state: StateDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _snapshot_write_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    # A write whose reads must all see one point in time (a count's snapshot of the book
+    # with the ledger head): REPEATABLE READ on PostgreSQL, BEGIN IMMEDIATE on SQLite.
+    async with state.db.session(write=True, snapshot=True) as session:
+        yield session
+
+
 SessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 WriteSessionDep = Annotated[AsyncSession, Depends(_write_session, scope="function")]
+SnapshotWriteSessionDep = Annotated[
+    AsyncSession, Depends(_snapshot_write_session, scope="function")
+]
 
 bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 

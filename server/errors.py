@@ -129,6 +129,30 @@ class ProductInactive(AppError):
     status, code = 422, "product_inactive"
 
 
+class LotExpired(AppError):
+    status, code = 409, "lot_expired"
+
+
+class NotInCount(AppError):
+    status, code = 422, "not_in_count"
+
+
+class LocationClaimed(AppError):
+    """Another counter is counting that location of the session."""
+
+    status, code = 409, "location_claimed"
+
+
+class InvalidState(AppError):
+    """The document is not in a state that allows this (a closed count, a received transfer)."""
+
+    status, code = 409, "invalid_state"
+
+
+class OverReceipt(AppError):
+    status, code = 409, "over_receipt"
+
+
 class BarcodeInUse(AppError):
     status, code = 409, "barcode_in_use"
 
@@ -146,6 +170,17 @@ def status_for(code: str) -> int:
             return cls.status
         pending.extend(cls.__subclasses__())
     return 422
+
+
+def from_code(code: str, message: str, details: dict[str, Any] | None = None) -> AppError:
+    """The typed error for a code (a rejection the ledger answered), to raise it again."""
+    pending: list[type[AppError]] = [AppError]
+    while pending:
+        cls = pending.pop()
+        if cls.code == code:
+            return cls(message, **(details or {}))
+        pending.extend(cls.__subclasses__())
+    return Invalid(message, **(details or {}))
 
 
 def error_response(err: AppError) -> JSONResponse:

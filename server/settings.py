@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -30,6 +31,17 @@ class Settings(BaseSettings):
     stream_catchup_max: int = Field(default=50_000, gt=0)
     stream_poll_seconds: float = Field(default=1.0, gt=0)
     ws_inflight: int = Field(default=1_000, gt=0)
+    # Inventory control: a count variance beyond either threshold (absolute quantity, or
+    # value at unit cost) waits for a recount or a supervisor's approval; so does an
+    # adjustment beyond its pair. A count session may set its own.
+    count_variance_qty: Decimal = Field(default=Decimal(10), ge=0)
+    count_variance_value: Decimal = Field(default=Decimal(500), ge=0)
+    adjust_approval_qty: Decimal = Field(default=Decimal(10), ge=0)
+    adjust_approval_value: Decimal = Field(default=Decimal(500), ge=0)
+    # Alerts: a lot expiring within this many days is "expiring"; every process also
+    # re-evaluates every alert this often (time passes: lots expire without a move).
+    expiry_alert_days: int = Field(default=30, ge=0)
+    alert_sweep_seconds: float = Field(default=300.0, gt=0)
     # permessage-deflate costs more CPU than it saves on jxc's small JSON messages.
     ws_deflate: bool = False
     # FastAPI's OpenTelemetry hooks: off unless asked for (each request otherwise pays for

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from server.kit.quantity import Qty
-from server.models import BarcodeKind, LocationKind, Tracking
+from server.models import AbcClass, BarcodeKind, LocationKind, Tracking
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$"  # no ':' (reserved for virtual locations)
 
@@ -45,12 +45,14 @@ class LocationCreate(BaseModel):
     kind: LocationKind = LocationKind.bin
     barcode: str | None = Field(default=None, min_length=1, max_length=128)
     name: str | None = Field(default=None, max_length=200)
+    zone: str | None = Field(default=None, min_length=1, max_length=32)
 
 
 class LocationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     barcode: str | None = Field(default=None, min_length=1, max_length=128)
     name: str | None = Field(default=None, max_length=200)
+    zone: str | None = Field(default=None, max_length=32)
     active: bool | None = None
 
     _active_not_null = field_validator("active")(_not_null)
@@ -62,6 +64,7 @@ class LocationPublic(BaseModel):
     kind: LocationKind
     barcode: str | None
     name: str | None
+    zone: str | None
     active: bool
     virtual: bool
 
@@ -80,6 +83,13 @@ class ProductBase(BaseModel):
     safety_stock: Decimal = Field(
         default=Decimal(0), ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3
     )
+    max_stock: Decimal | None = Field(
+        default=None, ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3
+    )
+    unit_cost: Decimal = Field(
+        default=Decimal(0), ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3
+    )
+    abc_class: AbcClass | None = None
     allow_negative: bool = False
 
 
@@ -96,11 +106,18 @@ class ProductUpdate(BaseModel):
     safety_stock: Decimal | None = Field(
         default=None, ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3
     )
+    max_stock: Decimal | None = Field(
+        default=None, ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3
+    )  # null removes the maximum
+    unit_cost: Decimal | None = Field(
+        default=None, ge=0, allow_inf_nan=False, max_digits=15, decimal_places=3
+    )
+    abc_class: AbcClass | None = None  # null removes the class
     allow_negative: bool | None = None
     active: bool | None = None
 
     _no_nulls = field_validator(
-        "name", "unit", "tracking", "safety_stock", "allow_negative", "active"
+        "name", "unit", "tracking", "safety_stock", "unit_cost", "allow_negative", "active"
     )(_not_null)
 
 
@@ -115,6 +132,9 @@ class ProductPublic(BaseModel):
     unit: str
     tracking: Tracking
     safety_stock: Qty
+    max_stock: Qty | None
+    unit_cost: Qty
+    abc_class: AbcClass | None
     allow_negative: bool
     active: bool
     barcodes: list[BarcodePublic]

@@ -19,6 +19,7 @@ from server.catalog.schemas import (
     WarehouseUpdate,
 )
 from server.models import (
+    AbcClass,
     BarcodeKind,
     Location,
     LocationKind,
@@ -34,6 +35,7 @@ VIRTUAL_LOCATIONS = {
     LocationKind.customer: "CUSTOMER",
     LocationKind.inventory_loss: "LOSS",
     LocationKind.scrap: "SCRAP",
+    LocationKind.in_transit: "TRANSIT",
 }
 _GTIN_KINDS = {
     8: BarcodeKind.ean8,
@@ -115,7 +117,12 @@ class CatalogService:
         self.who.check_warehouse(wh.id, wh.code)
         await self._check_location_refs(data.code, data.barcode)
         loc = Location(
-            warehouse_id=wh.id, code=data.code, kind=data.kind, barcode=data.barcode, name=data.name
+            warehouse_id=wh.id,
+            code=data.code,
+            kind=data.kind,
+            barcode=data.barcode,
+            name=data.name,
+            zone=data.zone,
         )
         await self.repo.add(loc)
         return _location_public(loc, wh.code)
@@ -221,7 +228,7 @@ class CatalogService:
     async def update_product(self, sku: str, data: ProductUpdate) -> ProductPublic:
         self.who.check_role(CATALOG_ROLES, "change products")
         product = await self._product(sku)
-        changes = data.model_dump(exclude_unset=True, exclude_none=True)
+        changes = data.model_dump(exclude_unset=True)
         assert product.id is not None
         retracking = "tracking" in changes and changes["tracking"] != product.tracking
         if retracking and await self.repo.product_has_stock(product.id):
@@ -255,6 +262,7 @@ def _location_public(loc: Location, warehouse: str) -> LocationPublic:
         kind=kind,
         barcode=loc.barcode,
         name=loc.name,
+        zone=loc.zone,
         active=loc.active,
         virtual=kind.is_virtual,
     )
@@ -267,6 +275,9 @@ def _product_public(p: Product, barcodes: list[ProductBarcode]) -> ProductPublic
         unit=p.unit,
         tracking=Tracking(p.tracking),
         safety_stock=p.safety_stock,
+        max_stock=p.max_stock,
+        unit_cost=p.unit_cost,
+        abc_class=AbcClass(p.abc_class) if p.abc_class else None,
         allow_negative=p.allow_negative,
         active=p.active,
         barcodes=[

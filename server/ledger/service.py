@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Row
@@ -28,16 +29,38 @@ from server.codes.resolver import CodeIndex, resolve
 from server.kit.quantity import ZERO, has_valid_places
 from server.ledger.messages import move_message
 from server.ledger.repository import LedgerWriteRepository, QuantRow
-from server.models import LocationKind, MoveKind, Tracking
+from server.models import VIRTUAL_KINDS, LocationKind, MoveKind, Tracking
 from server.scans.schemas import ScanIn, ScanResult
 
 QuantKey = tuple[int, int, int | None]
+
+
+class Route(StrEnum):
+    """How a document posts a scan, where the scan type alone would mean something else.
+
+    Set by the services of counts, transfers and adjustments, never from the wire.
+    """
+
+    # count: ``qty`` is the signed variance a count session found (location <-> loss),
+    # applied to whatever the book says now: stock may have moved since it was counted.
+    count_delta = "count_delta"
+    # transfer: location -> its warehouse's in-transit location (shipping to another one).
+    to_transit = "to_transit"
+    # transfer: ``counterpart`` (another warehouse's in-transit location) -> location.
+    from_transit = "from_transit"
+    # adjust: the in-transit ``location`` -> its warehouse's inventory loss (a shortage).
+    transit_loss = "transit_loss"
 
 
 @dataclass(slots=True)
 class PendingScan:
     scan: ScanIn
     principal: Principal
+    route: Route | None = None
+    counterpart: str | None = None  # a location code the route names (``from_transit``)
+    # The document that posts this already checked the caller's right to (a counter's
+    # count correction, an approved adjustment): skip the scan-type role check.
+    authorized: bool = False
 
 
 @dataclass(slots=True)
@@ -58,6 +81,8 @@ class Intent:
     to_location: Row[Any] | None  # pick to staging, transfer destination
     lot: str | None
     expiry: date | None
+    route: Route | None = None
+    counterpart: Row[Any] | None = None  # the other warehouse's in-transit location
 
 
 @dataclass(slots=True)
@@ -75,6 +100,7 @@ class LedgerService:
     def __init__(self, repo: LedgerWriteRepository, *, max_qty: int) -> None:
         self.repo = repo
         self.max_qty = Decimal(max_qty)
+        self.today = datetime.now(UTC).date()  # a lot is expired once its expiry has passed
 
     def apply_batch(self, items: Sequence[PendingScan]) -> BatchOutcome:
         head = self.repo.lock_head()
@@ -100,6 +126,7 @@ class LedgerService:
         moves: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         now = datetime.now(UTC)
+        self.today = now.date()
         for item, intent in zip(items, intents, strict=True):
             eid = str(item.scan.event_id)
             if eid in done or eid in applied:
@@ -145,7 +172,7 @@ class LedgerService:
         bound: set[int] = set()
         for item in items:
             s = item.scan
-            refs.update(r for r in (s.location, s.to_location) if r)
+            refs.update(r for r in (s.location, s.to_location, item.counterpart) if r)
             if item.principal.location_id is not None:
                 bound.add(item.principal.location_id)
         look.codes = self.repo.code_index([item.scan.code for item in items])
@@ -176,15 +203,12 @@ class LedgerService:
             if i.to_location is not None:
                 pairs.add((pid, i.to_location.id))
             wh = i.location.warehouse_id
-            for kind in (
-                LocationKind.supplier,
-                LocationKind.customer,
-                LocationKind.inventory_loss,
-                LocationKind.scrap,
-            ):
+            for kind in VIRTUAL_KINDS:
                 v = look.virtual.get((wh, kind))
                 if v is not None:
                     pairs.add((pid, v.id))
+            if i.counterpart is not None:
+                pairs.add((pid, i.counterpart.id))
             lot = look.lots.get((pid, i.lot)) if i.lot else None
             if lot is not None and i.product.tracking == Tracking.serial:
                 serial_lots.add(lot.id)
@@ -203,7 +227,7 @@ class LedgerService:
             raise errors.InvalidScan(
                 "Say what the scan does: type is one of receive, pick, count, transfer, adjust."
             )
-        if not who.may_scan(kind):
+        if not item.authorized and not who.may_scan(kind):
             raise errors.Forbidden(f"{who.name} may not post {kind} scans.")
         code = resolve(s.code, look.codes)
         product, gs1 = code.product, code.gs1
@@ -216,13 +240,19 @@ class LedgerService:
         if location is None:
             raise errors.InvalidLocation("Scan a location first: this scan has none.")
         to_location = self._location(s.to_location, who, look, what="to_location", bound=False)
-        self._check_locations(kind, location, to_location, who, look)
+        counterpart = self._check_route(item, kind, location, look)
+        if item.route == Route.transit_loss:
+            who.check_warehouse(
+                location.warehouse_id, look.warehouses.get(location.warehouse_id, "")
+            )
+        else:
+            self._check_locations(kind, location, to_location, who, look, item.route)
 
-        qty = self._qty(kind, s.qty, gs1)
+        qty = self._qty(kind, s.qty, gs1, item.route)
         lot = s.lot or code.lot
         if product.tracking == Tracking.serial:
             lot = s.lot or code.serial or lot
-            if kind == MoveKind.count:
+            if kind == MoveKind.count and item.route is None:
                 if qty not in (0, 1):
                     raise errors.InvalidQuantity("A serial number is counted as 0 or 1.")
             elif abs(qty) != 1:
@@ -232,7 +262,35 @@ class LedgerService:
         elif product.tracking == Tracking.none:
             lot = None  # a GS1 label may carry a lot; an untracked product ignores it
         expiry = s.expiry or (gs1.expiry if gs1 else None)
-        return Intent(kind, product, qty, location, to_location, lot, expiry)
+        return Intent(
+            kind, product, qty, location, to_location, lot, expiry, item.route, counterpart
+        )
+
+    def _check_route(
+        self, item: PendingScan, kind: MoveKind, location: Row[Any], look: Lookups
+    ) -> Row[Any] | None:
+        """What a document's route needs; returns the counterpart location, if any."""
+        route = item.route
+        wanted = {
+            Route.count_delta: MoveKind.count,
+            Route.to_transit: MoveKind.transfer,
+            Route.from_transit: MoveKind.transfer,
+            Route.transit_loss: MoveKind.adjust,
+        }
+        if route is None:
+            return None
+        if wanted[route] != kind:
+            raise errors.InvalidScan(f"A {route} posting is a {wanted[route]} scan, not {kind}.")
+        if route == Route.transit_loss and location.kind != LocationKind.in_transit:
+            raise errors.InvalidLocation(f"{location.code} is not an in-transit location.")
+        if route != Route.from_transit:
+            return None
+        other = look.locations.get(item.counterpart or "")
+        if other is None or other.kind != LocationKind.in_transit:
+            raise errors.InvalidLocation("Receiving from transit needs an in-transit location.")
+        if other.warehouse_id == location.warehouse_id:
+            raise errors.InvalidLocation("A transfer is received in another warehouse.")
+        return other
 
     def _location(
         self, ref: str | None, who: Principal, look: Lookups, *, what: str, bound: bool = True
@@ -247,7 +305,13 @@ class LedgerService:
         return loc
 
     def _check_locations(
-        self, kind: MoveKind, loc: Row[Any], to: Row[Any] | None, who: Principal, look: Lookups
+        self,
+        kind: MoveKind,
+        loc: Row[Any],
+        to: Row[Any] | None,
+        who: Principal,
+        look: Lookups,
+        route: Route | None = None,
     ) -> None:
         for place in (loc, to):
             if place is None:
@@ -257,7 +321,9 @@ class LedgerService:
                     f"{place.code} is a virtual location; scan a bin, dock or staging location."
                 )
             who.check_warehouse(place.warehouse_id, look.warehouses.get(place.warehouse_id, ""))
-        if kind == MoveKind.transfer and to is None:
+        if route is not None and to is not None:
+            raise errors.InvalidLocation(f"A {route} posting takes no to_location.")
+        if kind == MoveKind.transfer and to is None and route is None:
             raise errors.InvalidLocation("A transfer needs a to_location.")
         if to is not None:
             if kind not in (MoveKind.transfer, MoveKind.pick):
@@ -269,14 +335,23 @@ class LedgerService:
                     "Both locations must be in one warehouse; use an inter-warehouse transfer."
                 )
 
-    def _qty(self, kind: MoveKind, given: Decimal | None, gs1: GS1Data | None) -> Decimal:
+    def _qty(
+        self,
+        kind: MoveKind,
+        given: Decimal | None,
+        gs1: GS1Data | None,
+        route: Route | None = None,
+    ) -> Decimal:
         qty = given if given is not None else (gs1.quantity if gs1 and gs1.quantity else None)
         qty = Decimal(1) if qty is None else qty
         if not qty.is_finite() or not has_valid_places(qty):
             raise errors.InvalidQuantity("A quantity is a number with at most 3 decimals.")
         if abs(qty) > self.max_qty:
             raise errors.InvalidQuantity(f"{qty} is more than one scan may move ({self.max_qty}).")
-        if kind == MoveKind.count:
+        if route == Route.count_delta:
+            if qty == 0:
+                raise errors.InvalidQuantity("A count correction of 0 changes nothing.")
+        elif kind == MoveKind.count:
             if qty < 0:
                 raise errors.InvalidQuantity("A counted quantity cannot be negative.")
         elif kind == MoveKind.adjust:
@@ -308,7 +383,19 @@ class LedgerService:
             return quants[key]
 
         variance: Decimal | None = None
-        if it.kind == MoveKind.receive:
+        if it.route == Route.to_transit:
+            src, dst, qty = loc, self._virtual(wh, LocationKind.in_transit, look), it.qty
+        elif it.route == Route.from_transit:
+            assert it.counterpart is not None
+            src, dst, qty = it.counterpart, loc, it.qty
+        elif it.route == Route.transit_loss:
+            src, dst, qty = loc, self._virtual(wh, LocationKind.inventory_loss, look), it.qty
+        elif it.route == Route.count_delta:
+            variance = it.qty
+            loss = self._virtual(wh, LocationKind.inventory_loss, look)
+            src, dst = (loss, loc) if variance > 0 else (loc, loss)
+            qty = abs(variance)
+        elif it.kind == MoveKind.receive:
             src, dst, qty = self._virtual(wh, LocationKind.supplier, look), loc, it.qty
         elif it.kind == MoveKind.pick:
             dst = it.to_location or self._virtual(wh, LocationKind.customer, look)
@@ -349,11 +436,8 @@ class LedgerService:
             return result, None
 
         q_src, q_dst = quant(src), quant(dst)
-        if (
-            not LocationKind(src.kind).is_virtual
-            and not it.product.allow_negative
-            and q_src.qty < qty
-        ):
+        holds_goods = src.kind == LocationKind.in_transit or not LocationKind(src.kind).is_virtual
+        if holds_goods and not it.product.allow_negative and q_src.qty < qty:
             raise errors.InsufficientStock(
                 f"Only {q_src.qty.normalize():f} of {it.product.sku}"
                 f"{' lot ' + it.lot if it.lot else ''} at {src.code}; cannot take {qty:f}.",
@@ -362,6 +446,14 @@ class LedgerService:
         if it.product.tracking == Tracking.serial and LocationKind(src.kind).is_virtual:
             self._check_serial_free(it, lot_id, quants)
         lot = look.lots_by_id.get(lot_id) if lot_id is not None else None
+        leaves = it.kind == MoveKind.pick or it.route == Route.to_transit
+        if leaves and lot is not None and lot.expiry is not None and lot.expiry < self.today:
+            raise errors.LotExpired(
+                f"Lot {lot.number} of {it.product.sku} expired on {lot.expiry.isoformat()}; "
+                "it may not be picked or shipped.",
+                lot=lot.number,
+                expiry=lot.expiry.isoformat(),
+            )
         if lot is not None and it.expiry and lot.expiry is None:  # only once the scan is valid
             self.repo.set_lot_expiry(lot.id, it.expiry)
             lot.expiry = it.expiry
@@ -406,11 +498,12 @@ class LedgerService:
         noun = "serial number" if it.product.tracking == Tracking.serial else "lot"
         if it.lot is None:
             # No lot scanned: take the only lot held at the location, if there is exactly one.
+            source = it.counterpart if it.counterpart is not None else it.location
             held = [
                 q.lot_id
                 for q in quants.values()
                 if q.product_id == pid
-                and q.location_id == it.location.id
+                and q.location_id == source.id
                 and q.lot_id is not None
                 and q.qty > 0
             ]
@@ -422,7 +515,9 @@ class LedgerService:
         if row is not None:
             return row.id
         gains = it.kind == MoveKind.receive or (
-            it.kind in (MoveKind.adjust, MoveKind.count) and it.qty > 0
+            it.kind in (MoveKind.adjust, MoveKind.count)
+            and it.qty > 0
+            and it.route != Route.transit_loss
         )
         if not gains:
             raise errors.UnknownLot(f"{it.product.sku} has no {noun} {it.lot!r}.")

@@ -1,14 +1,48 @@
 """All table models, in one place so domains never import each other to reach a model."""
 
+from server.models.alert import Alert
+from server.models.inventory import (
+    Adjustment,
+    AdjustmentReason,
+    AdjustmentStatus,
+    CountEntry,
+    CountLine,
+    CountLineStatus,
+    CountLocation,
+    CountLocationStatus,
+    CountPlan,
+    CountSession,
+    CountStatus,
+    CountTask,
+    CountTaskStatus,
+    Transfer,
+    TransferLine,
+    TransferStatus,
+)
 from server.models.location import VIRTUAL_KINDS, Location, LocationKind
-from server.models.product import BarcodeKind, Lot, Product, ProductBarcode, Tracking
+from server.models.product import AbcClass, BarcodeKind, Lot, Product, ProductBarcode, Tracking
 from server.models.stock import LedgerHead, MoveKind, ScanEvent, StockMove, StockQuant
 from server.models.user import Device, Role, User
 from server.models.warehouse import Warehouse
 
 __all__ = [
     "VIRTUAL_KINDS",
+    "AbcClass",
+    "Adjustment",
+    "AdjustmentReason",
+    "AdjustmentStatus",
+    "Alert",
     "BarcodeKind",
+    "CountEntry",
+    "CountLine",
+    "CountLineStatus",
+    "CountLocation",
+    "CountLocationStatus",
+    "CountPlan",
+    "CountSession",
+    "CountStatus",
+    "CountTask",
+    "CountTaskStatus",
     "Device",
     "LedgerHead",
     "Location",
@@ -22,6 +56,9 @@ __all__ = [
     "StockMove",
     "StockQuant",
     "Tracking",
+    "Transfer",
+    "TransferLine",
+    "TransferStatus",
     "User",
     "Warehouse",
 ]

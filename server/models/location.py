@@ -18,6 +18,8 @@ class LocationKind(StrEnum):
     customer = "customer"
     inventory_loss = "inventory-loss"
     scrap = "scrap"
+    # Goods shipped from this warehouse to another and not yet received there.
+    in_transit = "in-transit"
 
     @property
     def is_virtual(self) -> bool:
@@ -25,7 +27,13 @@ class LocationKind(StrEnum):
 
 
 VIRTUAL_KINDS = frozenset(
-    {LocationKind.supplier, LocationKind.customer, LocationKind.inventory_loss, LocationKind.scrap}
+    {
+        LocationKind.supplier,
+        LocationKind.customer,
+        LocationKind.inventory_loss,
+        LocationKind.scrap,
+        LocationKind.in_transit,
+    }
 )
 
 
@@ -37,6 +45,7 @@ class Location(SQLModel, table=True):
     code: str = Field(max_length=64, unique=True)
     barcode: str | None = Field(default=None, max_length=128, unique=True)
     name: str | None = Field(default=None, max_length=200)
+    zone: str | None = Field(default=None, max_length=32, index=True)  # for zone counts
     kind: LocationKind = Field(default=LocationKind.bin, sa_type=String(20))
     active: bool = True
     created_at: datetime = ts_field()

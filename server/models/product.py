@@ -24,6 +24,14 @@ class BarcodeKind(StrEnum):
     internal = "internal"
 
 
+class AbcClass(StrEnum):
+    """Cycle-count class: A items are counted most often (see ``server/counts``)."""
+
+    a = "A"
+    b = "B"
+    c = "C"
+
+
 class Product(SQLModel, table=True):
     __tablename__ = "product"
 
@@ -33,6 +41,11 @@ class Product(SQLModel, table=True):
     unit: str = Field(default="pcs", max_length=16)
     tracking: Tracking = Field(default=Tracking.none, sa_type=String(10))
     safety_stock: Decimal = qty_field(default=Decimal(0))
+    # Overstock above this (per warehouse); None: no maximum.
+    max_stock: Decimal | None = qty_field(default=None, nullable=True)
+    # Value of one unit (count variance value, adjustment approval), three places.
+    unit_cost: Decimal = qty_field(default=Decimal(0))
+    abc_class: AbcClass | None = Field(default=None, sa_type=String(1))
     allow_negative: bool = False
     active: bool = True
     created_at: datetime = ts_field()

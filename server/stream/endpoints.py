@@ -37,7 +37,9 @@ async def ws_stock(
     async def pump() -> None:
         last = await service.catch_up(sub, wh, after, lambda m: _send(websocket, m))
         while (message := await sub.next()) is not None:
-            if message["seq"] > last:
+            if message["type"] != "move":  # an alert: outside the seq order of moves
+                await _send(websocket, message)
+            elif message["seq"] > last:
                 await _send(websocket, message)
                 last = message["seq"]
         reason = "too far behind; reconnect with since=<seq>"

@@ -32,6 +32,7 @@ async def test_create_get_patch_delete(world: World) -> None:
             "kind": "bin",
             "barcode": "LOC-A3",
             "name": "Aisle A",
+            "zone": None,
             "active": True,
             "virtual": False,
         }
@@ -73,7 +74,17 @@ async def test_list_filters_and_hides_virtual_locations(world: World) -> None:
         assert await codes(c, kind="dock") == ["DOCK"]
         with_virtual = await codes(c, warehouse="WH1", include_virtual=True)
         assert sorted(with_virtual) == sorted(
-            ["A1", "A2", "DOCK", "STAGE", "WH1:CUSTOMER", "WH1:LOSS", "WH1:SCRAP", "WH1:SUPPLIER"]
+            [
+                "A1",
+                "A2",
+                "DOCK",
+                "STAGE",
+                "WH1:CUSTOMER",
+                "WH1:LOSS",
+                "WH1:SCRAP",
+                "WH1:SUPPLIER",
+                "WH1:TRANSIT",
+            ]
         )
         assert await codes(c, kind="supplier") == ["WH1:SUPPLIER", "WH2:SUPPLIER"]
         r = await c.get("/api/locations", params={"kind": "attic"})
@@ -83,7 +94,7 @@ async def test_list_filters_and_hides_virtual_locations(world: World) -> None:
 
 async def test_virtual_locations_cannot_be_created_or_deleted(world: World) -> None:
     async with world.server.client("admin") as c:
-        for kind in ("supplier", "customer", "inventory-loss", "scrap"):
+        for kind in ("supplier", "customer", "inventory-loss", "scrap", "in-transit"):
             r = await c.post(
                 "/api/locations", json={"code": f"V-{kind}", "warehouse": "WH1", "kind": kind}
             )
@@ -91,7 +102,7 @@ async def test_virtual_locations_cannot_be_created_or_deleted(world: World) -> N
         # A colon is reserved for the virtual locations' codes.
         r = await c.post("/api/locations", json={"code": "WH1:OTHER", "warehouse": "WH1"})
         expect_error(r, 422, "validation_error")
-        for code in ("WH1:SUPPLIER", "WH1:CUSTOMER", "WH1:LOSS", "WH1:SCRAP"):
+        for code in ("WH1:SUPPLIER", "WH1:CUSTOMER", "WH1:LOSS", "WH1:SCRAP", "WH1:TRANSIT"):
             expect_error(await c.delete(f"/api/locations/{code}"), 422, "validation_error")
         for patch in ({"active": False}, {"barcode": "LOC-SUP"}):
             r = await c.patch("/api/locations/WH1:SUPPLIER", json=patch)
@@ -105,7 +116,7 @@ async def test_virtual_locations_cannot_be_created_or_deleted(world: World) -> N
             None,
         )
         after = await codes(c, warehouse="WH1", include_virtual=True)
-        assert len(after) == 8
+        assert len(after) == 9
         assert not any(code.startswith("V-") for code in after)
 
 

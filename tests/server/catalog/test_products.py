@@ -41,6 +41,9 @@ async def test_create_get_list_patch_delete(server: RunningServer) -> None:
             "unit": "box",
             "tracking": "lot",
             "safety_stock": 2.5,
+            "max_stock": None,
+            "unit_cost": 0,
+            "abc_class": None,
             "allow_negative": False,
             "active": True,
             "barcodes": [
