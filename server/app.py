@@ -30,7 +30,9 @@ from server.auth.service import Authenticator
 from server.catalog.endpoints import router as catalog_router
 from server.codes.decoding import ImageDecoder
 from server.codes.endpoints import router as codes_router
+from server.codes.resolver import register_document_kind
 from server.counts.endpoints import router as counts_router
+from server.counts.repository import COUNT_SESSION_DOCUMENT
 from server.db import Database
 from server.deps import AppState
 from server.health.endpoints import router as health_router
@@ -45,6 +47,7 @@ from server.stream.broker import broker_from_url
 from server.stream.endpoints import router as stream_router
 from server.stream.hub import StockHub
 from server.transfers.endpoints import router as transfers_router
+from server.transfers.repository import TRANSFER_DOCUMENT
 
 log = logging.getLogger("jxc")
 STATIC = Path(__file__).parent / "static"
@@ -116,6 +119,8 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
         telemetry={"tracing": settings.otel, "metrics": settings.otel, "logs": settings.otel},
     )
     errors.install_error_handlers(app)
+    for document in (COUNT_SESSION_DOCUMENT, TRANSFER_DOCUMENT):
+        register_document_kind(document)  # their barcodes resolve (GET /api/codes/resolve)
     for router in (
         health_router,
         auth_router,

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, case, delete, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
+from server.codes.resolver import DocumentKind
 from server.kit.repository import SessionRepository
 from server.models import (
     VIRTUAL_KINDS,
@@ -38,6 +39,15 @@ FINAL_LINE = (
     CountLineStatus.posting,
     CountLineStatus.posted,
     CountLineStatus.failed,
+)
+
+# A count sheet's barcode is its number: scanning it resolves to the session.
+COUNT_SESSION_DOCUMENT = DocumentKind(
+    "count_session",
+    "CNT-",
+    select(
+        col(CountSession.number).label("number"), col(CountSession.status).label("status")
+    ).where(col(CountSession.number).in_(bindparam("numbers", expanding=True))),
 )
 
 

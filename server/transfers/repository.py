@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, bindparam, func, or_, select
 from sqlmodel import col
 
+from server.codes.resolver import DocumentKind
 from server.kit.repository import SessionRepository
 from server.models import (
     VIRTUAL_KINDS,
@@ -17,6 +18,15 @@ from server.models import (
     StockMove,
     Transfer,
     TransferLine,
+)
+
+# A transfer's paperwork carries its number as a barcode: scanning it resolves to the transfer.
+TRANSFER_DOCUMENT = DocumentKind(
+    "transfer",
+    "TR-",
+    select(col(Transfer.number).label("number"), col(Transfer.status).label("status")).where(
+        col(Transfer.number).in_(bindparam("numbers", expanding=True))
+    ),
 )
 
 

@@ -161,3 +161,22 @@ async def test_scan_rejections_carry_the_decoded_code(world: World) -> None:
             "/api/scans", json=scan(type="receive", code="]C100106141411234567897", location="A1")
         )
         assert r.json()["error"]["code"] == "not_an_item", r.text
+
+
+async def test_count_sheets_and_transfers_resolve_by_their_number(world: World) -> None:
+    async with world.server.client("supervisor") as c:
+        r = await c.post("/api/counts", json={"warehouse": "WH1", "locations": ["A1"]})
+        assert r.status_code == 201, r.text
+        count = r.json()["number"]
+        r = await c.post(
+            "/api/transfers",
+            json={"from_warehouse": "WH1", "to_warehouse": "WH2", "lines": []},
+        )
+        assert r.status_code == 201, r.text
+        transfer = r.json()["number"]
+    found = await resolve(world, count, "supervisor")
+    assert found["kind"] == "document"
+    assert found["document"] == {"type": "count_session", "number": count, "status": "open"}
+    found = await resolve(world, transfer, "supervisor")
+    assert found["document"]["type"] == "transfer" and found["document"]["number"] == transfer
+    assert (await resolve(world, "TR-999999"))["kind"] == "unknown"
