@@ -177,10 +177,6 @@ def _device_public(d: Device, warehouse: str, location: str, now: datetime) -> D
         key_prefix=d.key_prefix,
         active=d.active,
         last_seen_at=d.last_seen_at,
-        online=health is not None and _aware(health.reported_at) > now - HEALTH_STALE,
+        online=health is not None and health.reported_at > now - HEALTH_STALE,
         health=health,
     )
-
-
-def _aware(when: datetime) -> datetime:
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when  # SQLite keeps no offset
