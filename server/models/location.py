@@ -13,6 +13,10 @@ class LocationKind(StrEnum):
     bin = "bin"
     dock = "dock"
     staging = "staging"
+    # Physical, but held apart from sellable stock: rejected receipts (QC) and customer
+    # returns wait here until they are restocked, sent back or scrapped.
+    quarantine = "quarantine"
+    returns = "returns"
     # Virtual locations: the other side of every move that enters or leaves the warehouse.
     supplier = "supplier"
     customer = "customer"
