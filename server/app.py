@@ -69,11 +69,11 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
             db,
             broker,
             f"{settings.broker_channel}:moves",
-            alerts_channel=f"{settings.broker_channel}:alerts",
+            events_channel=f"{settings.broker_channel}:events",
             queue_size=settings.stream_queue,
             poll_interval=settings.stream_poll_seconds,
         )
-        alerts = AlertEvaluator(db, hub.publish_alerts, settings)
+        alerts = AlertEvaluator(db, hub.publish_events, settings)
 
         async def after_commit(messages: list[dict[str, Any]]) -> None:
             await hub.publish(messages)

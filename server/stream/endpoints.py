@@ -37,7 +37,7 @@ async def ws_stock(
     async def pump() -> None:
         last = await service.catch_up(sub, wh, after, lambda m: _send(websocket, m))
         while (message := await sub.next()) is not None:
-            if message["type"] != "move":  # an alert: outside the seq order of moves
+            if message["type"] != "move":  # an alert or a document event: outside the seq order
                 await _send(websocket, message)
             elif message["seq"] > last:
                 await _send(websocket, message)

@@ -77,7 +77,7 @@ class StockHub:
         *,
         queue_size: int = 2_000,
         poll_interval: float | None = 1.0,
-        alerts_channel: str | None = None,
+        events_channel: str | None = None,
     ) -> None:
         """``poll_interval``: how often (seconds) to look at the ledger's head for moves no
         broker message announced (a lost last message, or another process on ``memory://``);
@@ -85,7 +85,7 @@ class StockHub:
         self.db = db
         self.broker = broker
         self.channel = channel
-        self.alerts_channel = alerts_channel
+        self.events_channel = events_channel
         self.queue_size = queue_size
         self.poll_interval = poll_interval
         self.last_seq = 0
@@ -98,8 +98,8 @@ class StockHub:
         # between is then either at or below the head, or heard from the broker afterwards.
         async with self._lock:
             await self.broker.subscribe(self.channel, self._on_message)
-            if self.alerts_channel is not None:
-                await self.broker.subscribe(self.alerts_channel, self._on_alerts)
+            if self.events_channel is not None:
+                await self.broker.subscribe(self.events_channel, self._on_events)
             self.last_seq = await self._head()
         if self.poll_interval is not None:
             self._poller = asyncio.create_task(self._poll(self.poll_interval), name="jxc-hub-poll")
@@ -122,13 +122,15 @@ class StockHub:
         """Called by the scan writer after its commit."""
         await self.broker.publish(self.channel, orjson.dumps(messages))
 
-    async def publish_alerts(self, messages: list[dict[str, Any]]) -> None:
-        """Alert events (``type: alert``, no seq): separate from moves, never gap-filled; a
-        subscriber that missed one reads ``GET /api/alerts``."""
-        if self.alerts_channel is not None:
-            await self.broker.publish(self.alerts_channel, orjson.dumps(messages))
+    async def publish_events(self, messages: list[dict[str, Any]]) -> None:
+        """Events that are not moves (``type: alert``, a document's progress or status, …;
+        each with its ``warehouse`` code, no seq): separate from moves, never gap-filled; a
+        subscriber that missed one reads the document or ``GET /api/alerts``. Publish after
+        the commit that made them true."""
+        if self.events_channel is not None:
+            await self.broker.publish(self.events_channel, orjson.dumps(messages))
 
-    async def _on_alerts(self, data: bytes) -> None:
+    async def _on_events(self, data: bytes) -> None:
         for message in orjson.loads(data):
             self._fan_out(message)
 
