@@ -21,6 +21,7 @@ from server.models import (
     LedgerHead,
     Location,
     Lot,
+    PostingCap,
     Product,
     ProductBarcode,
     ScanEvent,
@@ -38,6 +39,7 @@ loc_t = Location.__table__  # type: ignore[attr-defined]
 product_t = Product.__table__  # type: ignore[attr-defined]
 barcode_t = ProductBarcode.__table__  # type: ignore[attr-defined]
 wh_t = Warehouse.__table__  # type: ignore[attr-defined]
+cap_t = PostingCap.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(slots=True)
@@ -142,6 +144,13 @@ class LedgerRepository:
         if not include_virtual:
             stmt = stmt.where(loc_t.c.kind.not_in(list(VIRTUAL_KINDS)))
         return list(await self.session.execute(stmt))
+
+    async def cap_usage(self, keys: Sequence[str]) -> dict[str, Decimal]:
+        """What documents' postings have moved under these cap keys (absent: nothing yet)."""
+        if not keys:
+            return {}
+        stmt = select(cap_t.c.key, cap_t.c.used).where(cap_t.c.key.in_(list(keys)))
+        return {r.key: r.used for r in await self.session.execute(stmt)}
 
     async def ledger_balances(self) -> dict[tuple[int, int, int | None], Decimal]:
         """Sum of moves into minus out of each (product, location, lot), from the ledger."""
@@ -251,6 +260,13 @@ class _Writes:
     )
     insert_quant = insert(quant_t)
     insert_move = insert(move_t)
+    caps = select(cap_t.c.key, cap_t.c.used).where(cap_t.c.key.in_(_expanding("keys")))
+    update_cap = (
+        update(cap_t)
+        .where(cap_t.c.key == bindparam("b_key"))
+        .values(used=bindparam("b_used"), updated_seq=bindparam("b_seq"))
+    )
+    insert_cap = insert(cap_t)
 
 
 class LedgerWriteRepository:
@@ -341,3 +357,20 @@ class LedgerWriteRepository:
     def insert_moves(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             self.conn.execute(_Writes.insert_move, rows)
+
+    def cap_usage(self, keys: Sequence[str]) -> dict[str, Decimal]:
+        """What has been posted under these cap keys (those never used are absent)."""
+        found: dict[str, Decimal] = {}
+        for chunk in _chunks(list(keys)):
+            found.update({r.key: r.used for r in self.conn.execute(_Writes.caps, {"keys": chunk})})
+        return found
+
+    def save_caps(self, used: dict[str, Decimal], existing: Iterable[str], seq: int) -> None:
+        """Inserting a new key cannot race: every writer holds the ledger head's lock."""
+        old = set(existing)
+        rows = [{"b_key": k, "b_used": v, "b_seq": seq} for k, v in used.items() if k in old]
+        new = [{"key": k, "used": v, "updated_seq": seq} for k, v in used.items() if k not in old]
+        if rows:
+            self.conn.execute(_Writes.update_cap, rows)
+        if new:
+            self.conn.execute(_Writes.insert_cap, new)

@@ -52,6 +52,24 @@ class Route(StrEnum):
     transit_loss = "transit_loss"
 
 
+@dataclass(frozen=True, slots=True)
+class Cap:
+    """A document's limit on what its postings may move in all: a purchase order line's
+    ordered quantity plus tolerance, a pick line's quantity.
+
+    What was posted under ``key`` (``posting_cap``) is read, checked and counted in the
+    writer's transaction, under the ledger head's lock that serialises every writer of every
+    process: two docks receiving one line at once cannot both pass it, and a replayed scan,
+    answered ``duplicate``, counts nothing. Beyond the limit the scan is rejected with
+    ``error`` (409 ``over_receipt`` by default).
+    """
+
+    key: str  # one per document line, e.g. "PO-000001:3"
+    limit: Decimal
+    label: str = ""  # how a message names the line ("PO-000001 line 3"); the key if empty
+    error: type[errors.AppError] = errors.OverReceipt
+
+
 @dataclass(slots=True)
 class PendingScan:
     scan: ScanIn
@@ -61,6 +79,7 @@ class PendingScan:
     # The document that posts this already checked the caller's right to (a counter's
     # count correction, an approved adjustment): skip the scan-type role check.
     authorized: bool = False
+    caps: tuple[Cap, ...] = ()  # set by documents, never from the wire
 
 
 @dataclass(slots=True)
@@ -120,6 +139,9 @@ class LedgerService:
         resolved = [i for i in intents if isinstance(i, Intent)]
         self._load_lots(resolved, look)
         quants = self._load_quants(resolved, look)
+        cap_keys = sorted({c.key for item in items for c in item.caps})
+        caps_before = self.repo.cap_usage(cap_keys) if cap_keys else {}
+        caps = dict(caps_before)
 
         outcome = BatchOutcome(results=[], last_seq=head)
         applied: dict[str, ScanResult] = {}
@@ -138,7 +160,7 @@ class LedgerService:
                 continue
             assert intent is not None
             try:
-                result, move = self._post(item, intent, look, quants, outcome.last_seq)
+                result, move = self._post(item, intent, look, quants, outcome.last_seq, caps)
             except errors.AppError as exc:
                 outcome.results.append(_rejected(item, exc))
                 continue
@@ -160,6 +182,12 @@ class LedgerService:
         self.repo.insert_moves([_move_row(m) for m in moves])
         self.repo.save_quants(quants.values(), outcome.last_seq)
         self.repo.insert_events(events)
+        if caps != caps_before:
+            self.repo.save_caps(
+                {k: v for k, v in caps.items() if caps_before.get(k) != v},
+                caps_before,
+                outcome.last_seq,
+            )
         if outcome.last_seq != head:
             self.repo.set_head(outcome.last_seq)
         outcome.messages = [move_message(m) for m in moves]
@@ -369,10 +397,13 @@ class LedgerService:
         look: Lookups,
         quants: dict[QuantKey, QuantRow],
         last_seq: int,
+        caps: dict[str, Decimal],
     ) -> tuple[ScanResult, dict[str, Any] | None]:
         s, who = item.scan, item.principal
         pid, loc = it.product.id, it.location
         wh = loc.warehouse_id
+        if item.caps:  # before anything is written (a new lot, say)
+            _check_caps(item, it, caps)
         lot_id = self._lot_id(it, look, quants)
 
         def quant(place: Row[Any]) -> QuantRow:
@@ -454,6 +485,8 @@ class LedgerService:
                 lot=lot.number,
                 expiry=lot.expiry.isoformat(),
             )
+        for cap in item.caps:  # the scan is valid: count it
+            caps[cap.key] = caps.get(cap.key, ZERO) + qty
         if lot is not None and it.expiry and lot.expiry is None:  # only once the scan is valid
             self.repo.set_lot_expiry(lot.id, it.expiry)
             lot.expiry = it.expiry
@@ -547,6 +580,23 @@ class LotRef:
     id: int
     number: str
     expiry: date | None
+
+
+def _check_caps(item: PendingScan, it: Intent, caps: dict[str, Decimal]) -> None:
+    if it.kind == MoveKind.count and it.route is None:
+        raise errors.InvalidScan("A count scan moves its variance; it cannot be capped.")
+    qty = abs(it.qty)  # what the posting will move
+    for cap in item.caps:
+        used = caps.get(cap.key, ZERO)
+        if used + qty > cap.limit:
+            left = max(cap.limit - used, ZERO)
+            raise cap.error(
+                f"{cap.label or cap.key}: {used.normalize():f} of {cap.limit.normalize():f} "
+                f"already posted; {qty.normalize():f} more is too many "
+                f"(at most {left.normalize():f}).",
+                limit=float(cap.limit),
+                used=float(used),
+            )
 
 
 def _rejected(item: PendingScan, exc: errors.AppError) -> ScanResult:

@@ -21,7 +21,14 @@ from server.models.inventory import (
 )
 from server.models.location import VIRTUAL_KINDS, Location, LocationKind
 from server.models.product import AbcClass, BarcodeKind, Lot, Product, ProductBarcode, Tracking
-from server.models.stock import LedgerHead, MoveKind, ScanEvent, StockMove, StockQuant
+from server.models.stock import (
+    LedgerHead,
+    MoveKind,
+    PostingCap,
+    ScanEvent,
+    StockMove,
+    StockQuant,
+)
 from server.models.user import Device, Role, User
 from server.models.warehouse import Warehouse
 
@@ -49,6 +56,7 @@ __all__ = [
     "LocationKind",
     "Lot",
     "MoveKind",
+    "PostingCap",
     "Product",
     "ProductBarcode",
     "Role",

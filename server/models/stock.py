@@ -80,6 +80,17 @@ class LedgerHead(SQLModel, table=True):
     seq: int = Field(default=0, sa_type=BigInteger)
 
 
+class PostingCap(SQLModel, table=True):
+    """How much the postings under one cap key (a document line) have moved in all; written
+    by the ledger writer in the transaction of the moves it counts (``ledger.service.Cap``)."""
+
+    __tablename__ = "posting_cap"
+
+    key: str = Field(primary_key=True, max_length=128)
+    used: Decimal = qty_field(default=Decimal(0))
+    updated_seq: int = Field(default=0, sa_type=BigInteger)
+
+
 class ScanEvent(SQLModel, table=True):
     """The answer given to each applied ``event_id``, replayed verbatim to duplicates."""
 

@@ -34,7 +34,7 @@ from server.codes.resolver import resolve
 from server.db import Database
 from server.kit.quantity import ZERO
 from server.ledger.posting import document_event_id
-from server.ledger.service import PendingScan, Route
+from server.ledger.service import Cap, PendingScan, Route
 from server.ledger.writer import ScanWriter
 from server.models import (
     LocationKind,
@@ -268,7 +268,8 @@ class TransferService:
                 f"{' lot ' + lot if lot else ''} in transit; {qty:f} cannot be received.",
                 in_transit=float(remaining),
             )
-        return self._pending(doc, data, Route.from_transit, doc.transit_code, lot, qty)
+        cap = _in_transit_cap(number, product.id, product.sku, lot, flows)
+        return self._pending(doc, data, Route.from_transit, doc.transit_code, lot, qty, cap)
 
     def _pending(
         self,
@@ -278,6 +279,7 @@ class TransferService:
         counterpart: str | None,
         lot: str | None,
         qty: Decimal | None = None,
+        cap: Cap | None = None,
     ) -> PendingScan:
         scan = ScanIn(
             event_id=data.event_id,
@@ -289,7 +291,8 @@ class TransferService:
             reference=doc.transfer.number,
             scanned_at=data.scanned_at,
         )
-        return PendingScan(scan, self.who, route=route, counterpart=counterpart)
+        caps = (cap,) if cap is not None else ()
+        return PendingScan(scan, self.who, route=route, counterpart=counterpart, caps=caps)
 
     async def shortages(self, number: str) -> list[PendingScan]:
         """Complete: write off what was shipped and not received (in-transit -> loss)."""
@@ -316,7 +319,10 @@ class TransferService:
                 reference=number,
                 reason=SHORTAGE_REASON,
             )
-            items.append(PendingScan(scan, self.who, route=Route.transit_loss, authorized=True))
+            cap = _in_transit_cap(number, key[0], skus[key[0]], key[1], flows)
+            items.append(
+                PendingScan(scan, self.who, route=Route.transit_loss, authorized=True, caps=(cap,))
+            )
         return items
 
     async def complete(self, number: str) -> TransferPublic:
@@ -379,3 +385,15 @@ class TransferFlow:
                 raise errors.from_code(result.error.code, result.error.message)
         async with self.db.session(write=True) as session:
             return await self._service(session).complete(number)
+
+
+def _in_transit_cap(number: str, product_id: int, sku: str, lot: str | None, flows: Flows) -> Cap:
+    """What is received and written off of a shipped (product, lot) never exceeds what was
+    shipped: checked in the writer's transaction, so two receiving docks (or a dock racing the
+    completion) cannot both take the last units. The in-transit location is shared by every
+    transfer leaving the warehouse, so its balance alone would not stop one taking another's."""
+    return Cap(
+        f"{number}:{product_id}:{lot or ''}",
+        flows.shipped.get((product_id, lot), ZERO),
+        label=f"{number} {sku}{' lot ' + lot if lot else ''}",
+    )

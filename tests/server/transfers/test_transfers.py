@@ -3,6 +3,7 @@ warehouse, a short receipt flagged and written off — all in the ledger."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -138,3 +139,45 @@ async def test_a_transfer_between_bins_is_one_scan(world: World) -> None:
             )
         )
         assert (r["on_hand"], r["to_on_hand"]) == (1, 2)
+
+
+async def test_docks_racing_on_one_transfer_receive_what_it_shipped_and_no_more(
+    world: World,
+) -> None:
+    """Two transfers share WH1's in-transit location: concurrent receipts of one may take
+    exactly what it shipped, never the other's goods (the cap is checked by the writer)."""
+    async with world.server.client("supervisor") as c:
+        await ok(
+            await c.post(
+                "/api/scans", json=scan(type="receive", code=EAN_PLAIN, qty=6, location="A1")
+            )
+        )
+        numbers = []
+        for _ in range(2):
+            t = await ok(
+                await c.post(
+                    "/api/transfers", json={"from_warehouse": "WH1", "to_warehouse": "WH2"}
+                ),
+                201,
+            )
+            numbers.append(t["number"])
+            ship = scan(code=EAN_PLAIN, qty=3, location="A1")
+            await ok(await c.post(f"/api/transfers/{t['number']}/ship", json=ship))
+            await ok(await c.post(f"/api/transfers/{t['number']}/dispatch"))
+        first, second = numbers
+        replies = await asyncio.gather(
+            *(
+                c.post(f"/api/transfers/{first}/receive", json=scan(code=EAN_PLAIN, location="B1"))
+                for _ in range(8)
+            )
+        )
+        statuses = sorted(
+            r.json()["status"] if r.status_code == 200 else r.json()["error"]["code"]
+            for r in replies
+        )
+        assert statuses == ["applied"] * 3 + ["over_receipt"] * 5, statuses
+        stock = await on_hand(c)
+        assert stock[("B1", "PLAIN", None)] == 3
+        assert stock[("WH1:TRANSIT", "PLAIN", None)] == 3  # the second transfer's, untouched
+        t2 = await ok(await c.get(f"/api/transfers/{second}"))
+        assert t2["lines"][0]["shipped"] == 3 and t2["lines"][0]["received"] == 0
