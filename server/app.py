@@ -40,12 +40,18 @@ from server.kit.body_limit import BodyLimit
 from server.ledger.endpoints import router as ledger_router
 from server.ledger.writer import ScanWriter
 from server.migrate import upgrade
+from server.purchasing.endpoints import router as purchasing_router
+from server.purchasing.repository import PURCHASE_ORDER_DOCUMENT
+from server.receiving.endpoints import router as receiving_router
+from server.receiving.repository import RECEIPT_DOCUMENT
 from server.scans.endpoints import router as scans_router
 from server.scans.schemas import ScanIn
 from server.settings import Settings
 from server.stream.broker import broker_from_url
 from server.stream.endpoints import router as stream_router
 from server.stream.hub import StockHub
+from server.suppliers.endpoints import router as suppliers_router
+from server.suppliers.service import QualificationAlerts
 from server.transfers.endpoints import router as transfers_router
 from server.transfers.repository import TRANSFER_DOCUMENT
 
@@ -74,6 +80,7 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
             poll_interval=settings.stream_poll_seconds,
         )
         alerts = AlertEvaluator(db, hub.publish_events, settings)
+        alerts.add_sweeper(QualificationAlerts(db, hub.publish_events, settings).evaluate)
 
         async def after_commit(messages: list[dict[str, Any]]) -> None:
             await hub.publish(messages)
@@ -121,6 +128,8 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
     errors.install_error_handlers(app)
     for document in (COUNT_SESSION_DOCUMENT, TRANSFER_DOCUMENT):
         register_document_kind(document)  # their barcodes resolve (GET /api/codes/resolve)
+    for document in (PURCHASE_ORDER_DOCUMENT, RECEIPT_DOCUMENT):
+        register_document_kind(document)
     for router in (
         health_router,
         auth_router,
@@ -135,6 +144,8 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
         stream_router,
         transfers_router,
     ):
+        app.include_router(router)
+    for router in (suppliers_router, purchasing_router, receiving_router):  # inbound
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -229,3 +229,28 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+# Inbound (suppliers, purchase orders, receiving).
+class QualificationExpired(AppError):
+    """The supplier's licence or certificate has expired: a supervisor may override."""
+
+    status, code = 409, "qualification_expired"
+
+
+class BudgetExceeded(AppError):
+    """Confirming the PO would take the month's purchasing budget past its hard limit."""
+
+    status, code = 409, "budget_exceeded"
+
+
+class UnexpectedItem(AppError):
+    """A receiving scan of a product that is not on the purchase order."""
+
+    status, code = 409, "unexpected_item"
+
+
+class ShortDated(AppError):
+    """A lot with less remaining shelf life than receiving accepts."""
+
+    status, code = 409, "short_dated"

@@ -47,6 +47,19 @@ class Settings(BaseSettings):
     # FastAPI's OpenTelemetry hooks: off unless asked for (each request otherwise pays for
     # looking up a tracer provider that is not there).
     otel: bool = False
+    # Inbound: receiving beyond ordered x (1 + tolerance) is refused ("reject") or accepted
+    # with a flag ("warn"); within the tolerance it is always accepted and flagged. An item
+    # not on the PO is refused or flagged likewise. A lot with less remaining shelf life
+    # than this (a product may set its own) is short-dated: flagged, or refused.
+    over_receipt_tolerance: Decimal = Field(default=Decimal("0.05"), ge=0, le=10)
+    over_receipt_policy: Literal["warn", "reject"] = "reject"
+    unexpected_item_policy: Literal["warn", "reject"] = "reject"
+    min_shelf_life_days: int = Field(default=0, ge=0)
+    short_dated_policy: Literal["warn", "reject"] = "warn"
+    # Supplier qualifications expiring within this many days raise an alert.
+    qualification_alert_days: int = Field(default=30, ge=0)
+    # Confirming a PO beyond its month's budget warns; beyond budget x this it is refused.
+    budget_hard_limit: Decimal = Field(default=Decimal("1.10"), ge=1)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -154,6 +154,11 @@ class AlertEvaluator:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._sweepers: list[Callable[[], Awaitable[EvaluateResult]]] = []
+
+    def add_sweeper(self, sweep: Callable[[], Awaitable[EvaluateResult]]) -> None:
+        """Another domain's alerts (supplier qualifications…), re-judged at every sweep."""
+        self._sweepers.append(sweep)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="jxc-alerts")
@@ -196,7 +201,13 @@ class AlertEvaluator:
         async with self.db.session() as session:
             repo = AlertsRepository(session)
             pairs = await repo.stocked_pairs() | await repo.open_pairs(sorted(STOCK_KINDS))
-        return await self._judge(pairs)
+        result = await self._judge(pairs)
+        for sweep in self._sweepers:
+            more = await sweep()
+            result = EvaluateResult(
+                raised=result.raised + more.raised, cleared=result.cleared + more.cleared
+            )
+        return result
 
     async def _judge(self, pairs: set[Pair]) -> EvaluateResult:
         if not pairs:

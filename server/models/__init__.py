@@ -21,6 +21,22 @@ from server.models.inventory import (
 )
 from server.models.location import VIRTUAL_KINDS, Location, LocationKind
 from server.models.product import AbcClass, BarcodeKind, Lot, Product, ProductBarcode, Tracking
+from server.models.purchasing import (
+    RECEIVABLE,
+    PurchaseBudget,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderSscc,
+    PurchaseOrderStatus,
+    Receipt,
+    ReceiptQc,
+    ReceiptScan,
+    ReceiptStatus,
+    Supplier,
+    SupplierContact,
+    SupplierPrice,
+    SupplierQualification,
+)
 from server.models.stock import (
     LedgerHead,
     MoveKind,
@@ -33,6 +49,7 @@ from server.models.user import Device, Role, User
 from server.models.warehouse import Warehouse
 
 __all__ = [
+    "RECEIVABLE",
     "VIRTUAL_KINDS",
     "AbcClass",
     "Adjustment",
@@ -59,10 +76,23 @@ __all__ = [
     "PostingCap",
     "Product",
     "ProductBarcode",
+    "PurchaseBudget",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderSscc",
+    "PurchaseOrderStatus",
+    "Receipt",
+    "ReceiptQc",
+    "ReceiptScan",
+    "ReceiptStatus",
     "Role",
     "ScanEvent",
     "StockMove",
     "StockQuant",
+    "Supplier",
+    "SupplierContact",
+    "SupplierPrice",
+    "SupplierQualification",
     "Tracking",
     "Transfer",
     "TransferLine",

@@ -49,6 +49,12 @@ class Product(SQLModel, table=True):
     allow_negative: bool = False
     active: bool = True
     created_at: datetime = ts_field()
+    # Inbound: the fixed bin putaway suggests first, the purchasing category (budgets per
+    # category) and the shortest remaining shelf life accepted at receiving (None: the
+    # JXC_MIN_SHELF_LIFE_DAYS default).
+    default_location_id: int | None = Field(default=None, foreign_key="location.id")
+    category: str | None = Field(default=None, max_length=64)
+    min_shelf_life_days: int | None = None
 
 
 class ProductBarcode(SQLModel, table=True):
