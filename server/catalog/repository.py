@@ -58,6 +58,9 @@ class CatalogRepository(SessionRepository):
         stmt = select(Location).where(col(Location.code) == code)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def location_by_id(self, lid: int) -> Location | None:
+        return await self.session.get(Location, lid)
+
     async def location_by_ref(self, ref: str) -> Location | None:
         stmt = select(Location).where(or_(col(Location.code) == ref, col(Location.barcode) == ref))
         return (await self.session.execute(stmt)).scalars().first()

@@ -91,6 +91,12 @@ class ProductBase(BaseModel):
     )
     abc_class: AbcClass | None = None
     allow_negative: bool = False
+    # Inbound: the fixed bin putaway suggests first (a location code), the purchasing
+    # category (budgets per category), the shortest remaining shelf life accepted at
+    # receiving in days (None: JXC_MIN_SHELF_LIFE_DAYS).
+    default_location: str | None = Field(default=None, min_length=1, max_length=128)
+    category: str | None = Field(default=None, min_length=1, max_length=64)
+    min_shelf_life_days: int | None = Field(default=None, ge=0, le=36500)
 
 
 class ProductCreate(ProductBase):
@@ -115,6 +121,9 @@ class ProductUpdate(BaseModel):
     abc_class: AbcClass | None = None  # null removes the class
     allow_negative: bool | None = None
     active: bool | None = None
+    default_location: str | None = Field(default=None, min_length=1, max_length=128)  # null: none
+    category: str | None = Field(default=None, min_length=1, max_length=64)  # null: none
+    min_shelf_life_days: int | None = Field(default=None, ge=0, le=36500)  # null: the default
 
     _no_nulls = field_validator(
         "name", "unit", "tracking", "safety_stock", "unit_cost", "allow_negative", "active"
@@ -138,3 +147,6 @@ class ProductPublic(BaseModel):
     allow_negative: bool
     active: bool
     barcodes: list[BarcodePublic]
+    default_location: str | None = None
+    category: str | None = None
+    min_shelf_life_days: int | None = None

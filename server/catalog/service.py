@@ -191,7 +191,8 @@ class CatalogService:
         self.who.check_role(CATALOG_ROLES, "create products")
         if await self.repo.product(data.sku):
             raise errors.AlreadyExists(f"Product {data.sku} already exists.")
-        product = Product(**data.model_dump(exclude={"barcodes"}))
+        product = Product(**data.model_dump(exclude={"barcodes", "default_location"}))
+        product.default_location_id = await self._default_location(data.default_location)
         await self.repo.add(product)
         for code in dict.fromkeys(data.barcodes):
             await self._add_barcode(product, code)
@@ -223,7 +224,12 @@ class CatalogService:
     async def list_products(self, q: str | None, limit: int, offset: int) -> list[ProductPublic]:
         products = await self.repo.products(q, limit, offset)
         codes = await self.repo.barcodes([p.id for p in products if p.id is not None])
-        return [_product_public(p, codes.get(p.id or 0, [])) for p in products]
+        out = [_product_public(p, codes.get(p.id or 0, [])) for p in products]
+        for p, public in zip(products, out, strict=True):
+            if p.default_location_id is not None:
+                loc = await self.repo.location_by_id(p.default_location_id)
+                public.default_location = loc.code if loc else None
+        return out
 
     async def update_product(self, sku: str, data: ProductUpdate) -> ProductPublic:
         self.who.check_role(CATALOG_ROLES, "change products")
@@ -233,10 +239,24 @@ class CatalogService:
         retracking = "tracking" in changes and changes["tracking"] != product.tracking
         if retracking and await self.repo.product_has_stock(product.id):
             raise errors.InUse(f"{sku} has stock; empty it before changing its tracking.")
+        if "default_location" in changes:
+            code = changes.pop("default_location")
+            product.default_location_id = await self._default_location(code)
         for k, v in changes.items():
             setattr(product, k, v)
         await self.repo.add(product)
         return await self._public(product)
+
+    async def _default_location(self, code: str | None) -> int | None:
+        """A product's fixed bin (putaway suggests it first): an active bin."""
+        if code is None:
+            return None
+        loc = await self.repo.location_by_ref(code)
+        if loc is None or not loc.active:
+            raise errors.UnknownLocation(f"No active location {code!r}.", field="default_location")
+        if loc.kind != LocationKind.bin:
+            raise errors.InvalidLocation(f"{loc.code} is a {loc.kind}; a fixed bin is a bin.")
+        return loc.id
 
     async def delete_product(self, sku: str) -> None:
         self.who.check_role(CATALOG_ROLES, "delete products")
@@ -251,7 +271,11 @@ class CatalogService:
 
     async def _public(self, product: Product) -> ProductPublic:
         assert product.id is not None
-        return _product_public(product, (await self.repo.barcodes([product.id]))[product.id])
+        public = _product_public(product, (await self.repo.barcodes([product.id]))[product.id])
+        if product.default_location_id is not None:
+            loc = await self.repo.location_by_id(product.default_location_id)
+            public.default_location = loc.code if loc else None
+        return public
 
 
 def _location_public(loc: Location, warehouse: str) -> LocationPublic:
@@ -283,4 +307,6 @@ def _product_public(p: Product, barcodes: list[ProductBarcode]) -> ProductPublic
         barcodes=[
             BarcodePublic(code=b.code, kind=BarcodeKind(b.kind), gtin14=b.gtin14) for b in barcodes
         ],
+        category=p.category,
+        min_shelf_life_days=p.min_shelf_life_days,
     )

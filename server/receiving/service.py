@@ -706,6 +706,8 @@ class ReceivingService:
         if flows.received.get(key, ZERO) <= 0:
             raise errors.NotFound(f"Receipt {number} received no {what}.")
         left = flows.at_dock(key)
+        if left <= 0:
+            raise errors.OverReceipt(f"Nothing of {what} is left at the dock for {number}.")
         qty = data.qty if data.qty is not None else (code.quantity or left)
         if not qty.is_finite() or qty <= 0:
             raise errors.InvalidQuantity("A putaway quantity must be greater than 0.")
