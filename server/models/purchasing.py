@@ -3,8 +3,8 @@ purchase orders and monthly purchasing budgets; receipts (receiving sessions at 
 their scans and quality checks.
 
 Stock itself changes only through the ledger. A receipt's scans post ``receive`` moves
-(supplier -> dock) whose ``reference`` is the purchase order's number (or the receipt's, for
-a receipt without one): what a PO line has received is read from the ledger, so receiving
+(supplier -> dock) whose ``reference`` is the receipt's number: what a PO line has received
+is the sum of the receive moves of the PO's receipts, read from the ledger, so receiving
 twice, at two docks or after a retry, never counts anything twice. Money, like quantities,
 is exact: BIGINT thousandths (``qty_field``).
 """

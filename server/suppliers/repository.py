@@ -152,21 +152,22 @@ class SuppliersRepository(SessionRepository):
         stmt = select(PurchaseOrderLine).where(col(PurchaseOrderLine.po_id).in_(list(po_ids)))
         return list((await self.session.execute(stmt)).scalars())
 
-    async def received_by_reference(self, references: Sequence[str]) -> list[Row[Any]]:
-        """Received quantity per (reference, product): receive moves in the ledger."""
-        if not references:
+    async def received_by_po(self, po_ids: Sequence[int]) -> list[Row[Any]]:
+        """Received quantity per (PO, product): the receive moves of the POs' receipts."""
+        if not po_ids:
             return []
         stmt: Any = (
             select(
-                col(StockMove.reference),
+                col(Receipt.po_id),
                 col(StockMove.product_id),
                 func.sum(col(StockMove.qty)).label("qty"),
             )
+            .join(Receipt, col(Receipt.number) == col(StockMove.reference))
             .where(
-                col(StockMove.reference).in_(list(references)),
+                col(Receipt.po_id).in_(list(po_ids)),
                 col(StockMove.kind) == MoveKind.receive,
             )
-            .group_by(col(StockMove.reference), col(StockMove.product_id))
+            .group_by(col(Receipt.po_id), col(StockMove.product_id))
         )
         return list(await self.session.execute(stmt))
 

@@ -394,12 +394,11 @@ class SupplierService:
         line_of: dict[tuple[int, int], PurchaseOrderLine] = {
             (ln.po_id, ln.product_id): ln for ln in lines
         }
-        received: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
-        numbers = [o.number for o in orders if o.number]
-        for row in await self.repo.received_by_reference(numbers):
-            received[(row.reference, row.product_id)] += row.qty
+        received: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+        for row in await self.repo.received_by_po(sorted(by_id)):
+            received[(row.po_id, row.product_id)] += row.qty
         ordered_received = [
-            (ln.qty, received.get((by_id[ln.po_id].number or "", ln.product_id), ZERO))
+            (ln.qty, received.get((ln.po_id, ln.product_id), ZERO))
             for ln in lines
             if by_id[ln.po_id].status in FINISHED
         ]
