@@ -81,7 +81,14 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 
 
 def _fmt(value: Decimal) -> str:
-    return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    """A quantity as people write it: 12, 4.5, 0.125."""
+    return f"{value.normalize():f}" if value else "0"
+
+
+def _money(value: Decimal) -> str:
+    """An amount with two decimals (three when the price has them): 1,250.00, 0.125."""
+    places = 3 if value != value.quantize(Decimal("0.01")) else 2
+    return f"{value:,.{places}f}"
 
 
 @dataclass(slots=True)
@@ -534,8 +541,8 @@ def code128_svg(text: str) -> str:
     svg: bytes = symbol.render(
         writer_options={
             "module_width": 0.33,
-            "module_height": 14.0,
-            "quiet_zone": 4.0,
+            "module_height": 13.0,
+            "quiet_zone": 3.0,
             "write_text": False,
             "compress": False,
         }
@@ -558,8 +565,8 @@ def render_po(po: POPublic, supplier: Supplier, wh: Warehouse, svg: str) -> str:
     """Print-ready HTML (A4, one page per ~25 lines, the number as a Code128 barcode)."""
     rows = "\n".join(
         f"<tr><td class=n>{ln.line_no}</td><td>{_esc(ln.sku)}</td><td>{_esc(ln.name)}</td>"
-        f"<td class=n>{_esc(_fmt(ln.qty))}</td><td class=n>{_esc(_fmt(ln.unit_price))}</td>"
-        f"<td class=n>{_esc(_fmt(ln.amount))}</td><td>{_d(ln.expected_date)}</td></tr>"
+        f"<td class=n>{_esc(_fmt(ln.qty))}</td><td class=n>{_esc(_money(ln.unit_price))}</td>"
+        f"<td class=n>{_esc(_money(ln.amount))}</td><td>{_d(ln.expected_date)}</td></tr>"
         for ln in po.lines
     )
     override = ""
@@ -582,8 +589,9 @@ def render_po(po: POPublic, supplier: Supplier, wh: Warehouse, svg: str) -> str:
   h1 {{ font-size: 20pt; margin: 0 0 1mm; letter-spacing: .02em; }}
   .sub {{ color: #444; }}
   .code {{ text-align: center; }}
-  .code svg {{ display: block; width: 64mm; height: auto; }}
-  .code .num {{ font: 600 12pt/1 "Noto Sans Mono", monospace; letter-spacing: .12em; }}
+  .code svg {{ display: block; margin: 0 auto; }}  /* natural size: its mm are exact */
+  .code .num {{ font: 600 12pt/1 "Noto Sans Mono", monospace; letter-spacing: .12em;
+               margin-top: 1mm; }}
   .parties {{ display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; margin-bottom: 5mm; }}
   .parties h2 {{ font-size: 9pt; text-transform: uppercase; color: #555; margin: 0 0 1mm; }}
   .parties p {{ margin: 0; }}
@@ -605,7 +613,7 @@ def render_po(po: POPublic, supplier: Supplier, wh: Warehouse, svg: str) -> str:
 <header>
   <div>
     <h1>Purchase order</h1>
-    <div class=sub>采购订单 · {_esc(po.status)}</div>
+    <div class=sub>{_esc(po.status)} · {_d(po.confirmed_at or po.created_at)}</div>
   </div>
   <div class=code>{svg}<div class=num>{_esc(po.number)}</div></div>
 </header>
@@ -635,7 +643,7 @@ def render_po(po: POPublic, supplier: Supplier, wh: Warehouse, svg: str) -> str:
 {rows}
   </tbody>
   <tfoot><tr><td colspan=5 class=n>Total ({_esc(po.currency)})</td>
-  <td class=n>{_esc(_fmt(po.total))}</td><td></td></tr></tfoot>
+  <td class=n>{_esc(_money(po.total))}</td><td></td></tr></tfoot>
 </table>
 {f"<p>{_esc(po.note)}</p>" if po.note else ""}
 <p class=sub>Please quote {_esc(po.number)} on the delivery note and label each pallet with
