@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from scanner import gtin14
 from server.accounts.repository import AccountsRepository
 from server.accounts.schemas import DeviceCreate, UserCreate
@@ -21,7 +23,14 @@ from server.db import Database
 from server.ledger.repository import LedgerWriteRepository
 from server.ledger.service import LedgerService, PendingScan
 from server.models import LocationKind, MoveKind, Role, Tracking
+from server.purchasing.repository import PurchasingRepository
+from server.purchasing.schemas import BudgetIn, ConfirmIn, POCreate, POLineIn
+from server.purchasing.service import PurchasingService
 from server.scans.schemas import ScanIn
+from server.settings import Settings
+from server.suppliers.repository import SuppliersRepository
+from server.suppliers.schemas import ContactIn, PriceIn, QualificationIn, SupplierCreate
+from server.suppliers.service import SupplierService
 
 DEMO_PASSWORD = "demo-pass-1"
 DEMO_USERS = [
@@ -83,7 +92,9 @@ def with_check_digit(body: str) -> str:
     return next(body + d for d in "0123456789" if gtin14(body + d))
 
 
-async def seed(db: Database, *, seed_value: int = 7) -> DemoInfo | None:
+async def seed(
+    db: Database, *, seed_value: int = 7, settings: Settings | None = None
+) -> DemoInfo | None:
     """Seed once: does nothing (returns None) when the database already has a warehouse."""
     rng = random.Random(seed_value)
     async with db.session(write=True) as session:
@@ -151,6 +162,7 @@ async def seed(db: Database, *, seed_value: int = 7) -> DemoInfo | None:
         device = await accounts.create_device(
             DeviceCreate(name="dock-scanner-1", location="DOCK-01", type=MoveKind.receive)
         )
+        await _seed_inbound(session, admin, settings or Settings(env="dev"))
 
         # Opening stock, received through the ledger like any other scan.
         scans: list[PendingScan] = []
@@ -188,3 +200,70 @@ async def seed(db: Database, *, seed_value: int = 7) -> DemoInfo | None:
 def _apply(db: Database, scans: list[PendingScan]) -> None:
     with db.write_connection() as conn:
         LedgerService(LedgerWriteRepository(conn), max_qty=1_000_000).apply_batch(scans)
+
+
+async def _seed_inbound(session: AsyncSession, admin: Principal, settings: Settings) -> None:
+    """Two suppliers (one licence about to expire), price lists, this month's budget and a
+    confirmed PO that the demo receiver can receive at DOCK-01 (docs/inbound.md)."""
+    suppliers = SupplierService(SuppliersRepository(session), admin, settings)
+    today = datetime.now(UTC).date()
+    await suppliers.create(
+        SupplierCreate(
+            code="SH-FOODS",
+            name="Shanghai Fine Foods Co.",
+            currency="CNY",
+            payment_terms="30 days net",
+            lead_time_days=4,
+            address="1288 Yanggao Rd, Pudong, Shanghai",
+            contacts=[ContactIn(name="Wang Fang", role="sales", phone="+86 21 5555 0101")],
+            qualifications=[
+                QualificationIn(
+                    kind="food business licence",
+                    number="JY13101150012345",
+                    expires_on=today + timedelta(days=20),
+                ),
+                QualificationIn(kind="ISO 22000", expires_on=today + timedelta(days=400)),
+            ],
+        )
+    )
+    await suppliers.create(
+        SupplierCreate(
+            code="NB-HOME",
+            name="Ningbo Home Goods Ltd.",
+            lead_time_days=9,
+            qualifications=[
+                QualificationIn(kind="ISO 9001", expires_on=today + timedelta(days=700))
+            ],
+        )
+    )
+    for code, sku, price, min_qty, lead in (
+        ("SH-FOODS", "SKU-0001", "18.50", "1", None),
+        ("SH-FOODS", "SKU-0001", "16.80", "100", None),
+        ("SH-FOODS", "SKU-0003", "6.20", "1", None),
+        ("SH-FOODS", "SKU-0009", "42.00", "1", 2),
+        ("NB-HOME", "SKU-0001", "17.90", "1", 12),
+        ("NB-HOME", "SKU-0013", "9.90", "1", None),
+        ("NB-HOME", "SKU-0013", "8.70", "200", None),
+    ):
+        await suppliers.set_price(
+            code,
+            PriceIn(
+                sku=sku, unit_price=Decimal(price), min_qty=Decimal(min_qty), lead_time_days=lead
+            ),
+        )
+    purchasing = PurchasingService(PurchasingRepository(session), admin, settings)
+    month = datetime.now(UTC).strftime("%Y-%m")
+    await purchasing.set_budget(BudgetIn(warehouse="WH1", month=month, amount=Decimal(50_000)))
+    po = await purchasing.create(
+        POCreate(
+            supplier="SH-FOODS",
+            warehouse="WH1",
+            expected_date=today + timedelta(days=3),
+            lines=[
+                POLineIn(sku="SKU-0001", qty=Decimal(120)),
+                POLineIn(sku="SKU-0003", qty=Decimal(60)),
+                POLineIn(sku="SKU-0009", qty=Decimal(40)),
+            ],
+        )
+    )
+    await purchasing.confirm(po.number, ConfirmIn())

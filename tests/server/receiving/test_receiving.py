@@ -191,3 +191,18 @@ async def test_receipts_against_documents_that_cannot_be_received(world: World) 
             expect_error(await pc.post("/api/receipts", json={"dock": "DOCK"}), 403, "forbidden")
         after = await ok(await c.get("/api/receipts"))
         assert len(after) == len(receipts_before) + 1
+
+
+async def test_a_dock_device_receives_at_its_own_dock(world: World) -> None:
+    async with world.server.client("supervisor") as sc, world.server.client("device") as dc:
+        po = await _po(sc)
+        receipt = await ok(await dc.post("/api/receipts", json={"code": po}), 201)
+        assert receipt["dock"] == "DOCK"
+        got = await ok(await receive(dc, receipt["number"], code=EAN_PLAIN, qty=2))
+        assert (got["result"]["status"], got["result"]["location"]) == ("applied", "DOCK")
+        moves = [
+            m for m in await ok(await sc.get("/api/moves")) if m["reference"] == receipt["number"]
+        ]
+        assert [(m["device_id"] is not None, m["user_id"], m["qty"]) for m in moves] == [
+            (True, None, 2)
+        ]
