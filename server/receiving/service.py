@@ -320,7 +320,7 @@ class ReceivingService:
             dock_id=dock.id,
             po_id=po.id if po else None,
             supplier_id=supplier_id,
-            opened_with=(data.code or data.po or None),
+            opened_with=(data.code or data.po or "")[:64] or None,
             note=data.note,
             opened_by=self.who.user_id,
         )
@@ -492,8 +492,10 @@ class ReceivingService:
             )
         return (Cap(f"{po.number}:{product.id}", limit if reject else NO_LIMIT, label=label),)
 
-    async def record_scan(self, plan: ScanPlan, result: ScanResult) -> None:
-        assert result.seq is not None or result.status == "duplicate"
+    async def record_scan(self, plan: ScanPlan, result: ScanResult) -> POPublic | None:
+        """Record the applied scan; if its receipt closed meanwhile (the scan was checked
+        just before), re-derive the PO's status, which that close could not count it in.
+        Returns the PO when its status changed."""
         scan = plan.item.scan
         await self.repo.record_scan(
             {
@@ -509,6 +511,14 @@ class ReceivingService:
                 "received_at": scan.scanned_at or _now(),
             }
         )
+        receipt = await self.repo.by_number(scan.reference or "")
+        if receipt is None or receipt.status == ReceiptStatus.open or receipt.po_id is None:
+            return None
+        po = await self.purchasing.by_id(receipt.po_id)
+        service = PurchasingService(self.purchasing, self.who, self.settings)
+        if po is not None and await service.refresh_status(po):
+            return await service.public(po)
+        return None
 
     # --- closing ---
     async def close(self, number: str) -> tuple[ReceiptPublic, POPublic | None]:
@@ -819,20 +829,19 @@ class ReceivingFlow:
         result = await self._post(plan.item)
         async with self.db.session(write=True) as session:
             service = self._service(session)
-            await service.record_scan(plan, result)
+            po = await service.record_scan(plan, result)
             receipt = await service.get(number)
-        await self.publish(
-            [
-                receipt_event(
-                    receipt,
-                    "scan",
-                    sku=result.product,
-                    lot=result.lot,
-                    qty=float(result.qty or 0),
-                    flags=plan.flags,
-                )
-            ]
-        )
+        events = [
+            receipt_event(
+                receipt,
+                "scan",
+                sku=result.product,
+                lot=result.lot,
+                qty=float(result.qty or 0),
+                flags=plan.flags,
+            )
+        ]
+        await self.publish(events + ([po_event(po, "status")] if po is not None else []))
         return ReceiptScanResult(
             result=result, flags=plan.flags, warnings=plan.warnings, receipt=receipt
         )
