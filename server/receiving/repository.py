@@ -4,7 +4,7 @@ holds for them (moves referencing the receipt's number), and putaway's bin look-
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, exists, func, select
@@ -195,6 +195,12 @@ class ReceivingRepository(SessionRepository):
             )
             .order_by(col(Location.code))
             .limit(1)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def lot_expiry(self, product_id: int, number: str) -> date | None:
+        stmt = select(col(Lot.expiry)).where(
+            col(Lot.product_id) == product_id, col(Lot.number) == number
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 

@@ -401,6 +401,8 @@ class ReceivingService:
             if lot is None:
                 raise errors.LotRequired(f"{product.sku} is serial-tracked: scan its serial.")
         expiry = data.expiry or code.expiry
+        if expiry is None and lot is not None:  # a lot we know: its recorded expiry
+            expiry = await self.repo.lot_expiry(product.id, lot)
         flags: list[str] = []
         warnings: list[str] = []
         caps: tuple[Cap, ...] = ()

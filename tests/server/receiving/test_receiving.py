@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tests.conftest import EAN_LOT, EAN_PLAIN, EAN_SERIAL, World, expect_error, scan
+from tests.conftest import EAN_LOT, EAN_PLAIN, EAN_SERIAL, World, expect_error, scan, user_token
 from tests.server.inbound import gs1, make_po, make_supplier, ok, on_hand, open_receipt, receive
 
 TODAY = datetime.now(UTC).date()
@@ -117,14 +117,20 @@ async def test_bad_receiving_scans_are_refused_and_write_nothing(world: World) -
         po = await _po(sc)
         number = (await open_receipt(c, code=po))["number"]
         await ok(await receive(c, number, code=EAN_PLAIN, qty=10))
-        before = await _snapshot(c, number)
         yesterday = TODAY - timedelta(days=1)
+        # A lot already known with an expiry that has passed (received before, elsewhere).
+        known = scan(
+            type="receive", code=EAN_LOT, lot="PAST", expiry=yesterday.isoformat(), location="A1"
+        )
+        assert (await ok(await sc.post("/api/scans", json=known)))["status"] == "applied"
+        before = await _snapshot(c, number)
         cases = [
             ({"code": EAN_PLAIN, "qty": 0}, 422, "invalid_quantity"),
             ({"code": EAN_PLAIN, "qty": -2}, 422, "invalid_quantity"),
             ({"code": EAN_LOT, "qty": 2}, 422, "lot_required"),  # lot-tracked, no lot
             ({"code": gs1(EAN_LOT, lot="OLD", expiry=yesterday, qty=2)}, 409, "lot_expired"),
             ({"code": EAN_LOT, "lot": "OLD", "expiry": yesterday.isoformat()}, 409, "lot_expired"),
+            ({"code": EAN_LOT, "lot": "PAST", "qty": 1}, 409, "lot_expired"),  # its known expiry
             ({"code": "]C1010400638133393117261345" + "10BAD"}, 422, "invalid_code"),  # month 13
             ({"code": EAN_LOT, "lot": "X", "expiry": "2027-13-01"}, 422, "validation_error"),
             ({"code": EAN_SERIAL, "lot": "SN1"}, 409, "unexpected_item"),  # not on the PO
@@ -189,6 +195,11 @@ async def test_receipts_against_documents_that_cannot_be_received(world: World) 
             expect_error(await c.post("/api/receipts", json=body), status, code)
         async with world.server.client("picker") as pc:
             expect_error(await pc.post("/api/receipts", json={"dock": "DOCK"}), 403, "forbidden")
+        token = await user_token(world.server, "wh2-receiver", "receiver", "WH2")
+        async with world.server.client(token) as wc:
+            expect_error(await wc.post("/api/receipts", json={"dock": "DOCK"}), 403, "forbidden")
+            expect_error(await wc.get(f"/api/receipts/{number}"), 404, "not_found")
+            expect_error(await receive(wc, number, code=EAN_PLAIN), 404, "not_found")
         after = await ok(await c.get("/api/receipts"))
         assert len(after) == len(receipts_before) + 1
 
