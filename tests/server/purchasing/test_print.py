@@ -41,9 +41,11 @@ async def test_the_printed_po_shows_its_lines_and_its_barcode_scans(
         assert ">87.00</td>" in page  # total: 12 x 3.5 + 4.5 x 10
         expect_error(await c.get("/api/purchase-orders/PO-999999/print"), 404, "not_found")
     async with world.server.client(None) as anon:
-        expect_error(
-            await anon.get(f"/api/purchase-orders/{number}/print"), 401, "not_authenticated"
-        )
+        url = f"/api/purchase-orders/{number}/print"
+        expect_error(await anon.get(url), 401, "not_authenticated")
+        expect_error(await anon.get(url, params={"token": "forged"}), 401, "not_authenticated")
+        token = world.server.tokens["receiver"]  # a browser tab: the token in the URL
+        assert number in (await anon.get(url, params={"token": token})).text
 
     require_chromium()
     async with chromium() as browser:
