@@ -162,7 +162,8 @@ async def seed(
         device = await accounts.create_device(
             DeviceCreate(name="dock-scanner-1", location="DOCK-01", type=MoveKind.receive)
         )
-        await _seed_inbound(session, admin, settings or Settings(env="dev"))
+        # The inbound rules' defaults (tolerances, alert days) unless the caller has settings.
+        await _seed_inbound(session, admin, settings or Settings.model_construct())
 
         # Opening stock, received through the ledger like any other scan.
         scans: list[PendingScan] = []
