@@ -142,7 +142,7 @@ def scorecard(
     no expected date are not rated). Fill: received (at most the ordered quantity per line)
     ÷ ordered, on POs received or closed. Quality: (received − rejected) ÷ received, on
     closed receipts. Lead time: days from the PO's confirmation to the delivery."""
-    rated = [d for d in deliveries]
+    rated = list(deliveries)
     with_date = [d for d in rated if d.expected is not None]
     on_time = sum(1 for d in with_date if d.expected is not None and d.arrived <= d.expected)
     leads = [(d.arrived - d.confirmed).days for d in rated if d.confirmed is not None]
