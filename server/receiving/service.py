@@ -400,6 +400,10 @@ class ReceivingService:
             lot = data.lot or code.serial or code.lot
             if lot is None:
                 raise errors.LotRequired(f"{product.sku} is serial-tracked: scan its serial.")
+            if qty != 1:
+                raise errors.InvalidQuantity(
+                    f"{product.sku} is serial-tracked: scan each unit (quantity 1)."
+                )
         expiry = data.expiry or code.expiry
         if expiry is None and lot is not None:  # a lot we know: its recorded expiry
             expiry = await self.repo.lot_expiry(product.id, lot)

@@ -217,3 +217,20 @@ async def test_a_dock_device_receives_at_its_own_dock(world: World) -> None:
         assert [(m["device_id"] is not None, m["user_id"], m["qty"]) for m in moves] == [
             (True, None, 2)
         ]
+
+
+async def test_serial_numbers_are_received_one_by_one_and_once(world: World) -> None:
+    async with world.server.client("supervisor") as sc, world.server.client("receiver") as c:
+        await make_supplier(sc)
+        po = (await make_po(sc, [{"sku": "SERIAL", "qty": 2, "unit_price": 99}]))["number"]
+        number = (await open_receipt(c, code=po))["number"]
+        await ok(await receive(c, number, code=EAN_SERIAL, lot="SN-1"))
+        expect_error(await receive(c, number, code=EAN_SERIAL, lot="SN-1"), 409, "serial_in_stock")
+        expect_error(
+            await receive(c, number, code=EAN_SERIAL, lot="SN-2", qty=2), 422, "invalid_quantity"
+        )
+        expect_error(await receive(c, number, code=EAN_SERIAL), 422, "lot_required")
+        await ok(await receive(c, number, code=EAN_SERIAL, lot="SN-2"))
+        view = await ok(await c.post(f"/api/receipts/{number}/close"))
+        assert [(ln["lot"], ln["received"]) for ln in view["lines"]] == [("SN-1", 1), ("SN-2", 1)]
+        assert view["short"] == [] and view["order_lines"][0]["state"] == "received"
