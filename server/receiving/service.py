@@ -360,6 +360,10 @@ class ReceivingService:
                     f"{data.code!r} is not a purchase order's barcode nor a pallet's SSCC.",
                     code=data.code,
                 )
+        if data.po is not None and data.code is not None:
+            scanned = po.number if po is not None else number
+            if scanned != data.po:  # both given, and they disagree
+                raise errors.Invalid(f"{data.code!r} is not {data.po}; give one or the other.")
         if po is None and number is not None:
             po = await self.purchasing.by_number(number)
             if po is None:

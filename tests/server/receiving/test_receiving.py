@@ -190,6 +190,11 @@ async def test_receipts_against_documents_that_cannot_be_received(world: World) 
             ({"dock": "NOPE"}, 422, "unknown_location"),
             ({"dock": "DOCK", "code": EAN_PLAIN}, 422, "invalid_code"),  # not a PO
             ({"dock": "DOCK", "po": "PO-999999"}, 404, "not_found"),
+            (
+                {"dock": "DOCK", "po": draft["number"], "code": closed["number"]},
+                422,
+                "validation_error",
+            ),
             ({"dock": "DOCK", "supplier": "NOBODY"}, 404, "not_found"),
         ):
             expect_error(await c.post("/api/receipts", json=body), status, code)
