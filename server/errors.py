@@ -229,3 +229,37 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+# Outbound (issue 6): orders, picking, returns. Pinned like the scan codes: a handheld
+# switches on them to tell a picker what went wrong.
+class InsufficientAvailable(AppError):
+    """Confirming an order needs more than is available to promise (on hand - reserved)."""
+
+    status, code = 409, "insufficient_available"
+
+
+class CreditLimitExceeded(AppError):
+    """Shipping would take the customer's receivables over the credit limit."""
+
+    status, code = 409, "credit_limit_exceeded"
+
+
+class WrongLocation(AppError):
+    status, code = 422, "wrong_location"
+
+
+class WrongItem(AppError):
+    status, code = 422, "wrong_item"
+
+
+class WrongLot(AppError):
+    status, code = 422, "wrong_lot"
+
+
+class OverPick(AppError):
+    status, code = 409, "over_pick"
+
+
+class OverReturn(AppError):
+    status, code = 409, "over_return"

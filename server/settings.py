@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # looking up a tracer provider that is not there).
     otel: bool = False
 
+    # Outbound: what a sales order confirmation cannot reserve is back-ordered (true) or the
+    # confirmation is refused (false); an order may say otherwise.
+    sales_backorder: bool = False
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         if self.env != "dev" and self.secret_key == PLACEHOLDER_SECRET:

@@ -32,6 +32,13 @@ class AbcClass(StrEnum):
     c = "C"
 
 
+class PickStrategy(StrEnum):
+    """Which lot is picked first: first expiry (FEFO), or first in (FIFO, by lot age)."""
+
+    fefo = "fefo"
+    fifo = "fifo"
+
+
 class Product(SQLModel, table=True):
     __tablename__ = "product"
 
@@ -49,6 +56,7 @@ class Product(SQLModel, table=True):
     allow_negative: bool = False
     active: bool = True
     created_at: datetime = ts_field()
+    pick_strategy: PickStrategy = Field(default=PickStrategy.fefo, sa_type=String(4))
 
 
 class ProductBarcode(SQLModel, table=True):
