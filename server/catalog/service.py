@@ -23,6 +23,7 @@ from server.models import (
     BarcodeKind,
     Location,
     LocationKind,
+    PickStrategy,
     Product,
     ProductBarcode,
     Tracking,
@@ -123,6 +124,7 @@ class CatalogService:
             barcode=data.barcode,
             name=data.name,
             zone=data.zone,
+            pick_sequence=data.pick_sequence,
         )
         await self.repo.add(loc)
         return _location_public(loc, wh.code)
@@ -265,6 +267,7 @@ def _location_public(loc: Location, warehouse: str) -> LocationPublic:
         zone=loc.zone,
         active=loc.active,
         virtual=kind.is_virtual,
+        pick_sequence=loc.pick_sequence,
     )
 
 
@@ -283,4 +286,5 @@ def _product_public(p: Product, barcodes: list[ProductBarcode]) -> ProductPublic
         barcodes=[
             BarcodePublic(code=b.code, kind=BarcodeKind(b.kind), gtin14=b.gtin14) for b in barcodes
         ],
+        pick_strategy=PickStrategy(p.pick_strategy),
     )

@@ -50,6 +50,7 @@ async def test_create_get_list_patch_delete(server: RunningServer) -> None:
                 {"code": EAN_PLAIN, "kind": "ean13", "gtin14": GTIN14_OF_EAN_PLAIN},
                 {"code": "INT-TEA", "kind": "internal", "gtin14": None},
             ],
+            "pick_strategy": "fefo",
         }
         assert r.json() == created
         assert (await c.get("/api/products/TEA-1")).json() == created

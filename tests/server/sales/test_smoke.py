@@ -12,7 +12,9 @@ async def test_smoke(world: World) -> None:
         o = await ok(await c.get(f"/api/sales-orders/{number}"))
         assert o["status"] == "reserved", o
         pl = await ok(await c.post("/api/pick-lists", json={"orders": [number]}), 201)
-        r = await ok(await c.post(f"/api/pick-lists/{pl['number']}/scans", json=pick("A1", EAN_PLAIN, qty=4)))
+        r = await ok(
+            await c.post(f"/api/pick-lists/{pl['number']}/scans", json=pick("A1", EAN_PLAIN, qty=4))
+        )
         assert r["result"]["status"] == "applied", r
         await ok(await c.post(f"/api/sales-orders/{number}/pack", json={"packages": [{}]}))
         o = await ok(await c.post(f"/api/sales-orders/{number}/ship", json={}))
