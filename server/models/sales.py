@@ -271,7 +271,7 @@ class PickLine(SQLModel, table=True):
     lot_id: int | None = Field(default=None, foreign_key="lot.id")
     qty: Decimal = qty_field()
     picked_qty: Decimal = qty_field(default=Decimal(0))
-    status: PickLineStatus = Field(default=PickLineStatus.open, sa_type=String(8))
+    status: PickLineStatus = Field(default=PickLineStatus.open, sa_type=String(10))
     short_reason: str | None = Field(default=None, max_length=200)
     # A line split off another when the picker took an allowed substitute lot.
     substitute_for: int | None = Field(default=None, foreign_key="pick_line.id")

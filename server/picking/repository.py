@@ -123,7 +123,8 @@ class PickingRepository(SessionRepository):
             select(
                 col(PickLine.location_id),
                 col(PickLine.lot_id),
-                func.sum(col(PickLine.qty) - col(PickLine.picked_qty)).label("qty"),
+                func.sum(col(PickLine.qty)).label("qty"),
+                func.sum(col(PickLine.picked_qty)).label("picked"),
             )
             .join(PickList, col(PickList.id) == col(PickLine.pick_list_id))
             .where(
@@ -134,7 +135,11 @@ class PickingRepository(SessionRepository):
             )
             .group_by(col(PickLine.location_id), col(PickLine.lot_id))
         )
-        return {(r.location_id, r.lot_id): r.qty for r in await self.session.execute(stmt)}
+        # Two sums, not one of a difference: SUM keeps the quantity column's type, an
+        # arithmetic expression would come back in raw thousandths.
+        return {
+            (r.location_id, r.lot_id): r.qty - r.picked for r in await self.session.execute(stmt)
+        }
 
     async def quant(self, location_id: int, product_id: int, lot_id: int | None) -> Decimal:
         stmt = select(col(StockQuant.qty)).where(

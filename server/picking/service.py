@@ -295,12 +295,21 @@ class PickingService:
             raise errors.UnknownLocation(
                 f"No location {data.location!r} in this warehouse.", field="location"
             )
-        lines = [x for x in await self.repo.lines(pl.id) if x.status == PickLineStatus.open]
-        usage = await self.repo.cap_usage([cap_key(pl, x) for x in lines])
-        lines = [x for x in lines if usage.get(cap_key(pl, x), ZERO) < x.qty]
+        listed = [
+            x
+            for x in await self.repo.lines(pl.id)
+            if x.status in (PickLineStatus.open, PickLineStatus.picked)
+        ]
+        usage = await self.repo.cap_usage([cap_key(pl, x) for x in listed])
+        lines = [
+            x
+            for x in listed
+            if x.status == PickLineStatus.open and usage.get(cap_key(pl, x), ZERO) < x.qty
+        ]
         locations = await self.sales.repo.locations_by_id(sorted({x.location_id for x in lines}))
         here = [x for x in lines if x.location_id == loc.id]
-        if not here:
+        done_here = {x.product_id for x in listed if x.location_id == loc.id}
+        if not here and not done_here:
             nxt = locations[lines[0].location_id].code if lines else None
             raise errors.WrongLocation(
                 f"Nothing to pick at {loc.code} on {number}"
@@ -313,6 +322,17 @@ class PickingService:
             raise code.not_a_product()
         pid = code.product.id
         product = (await self.sales.repo.products([pid]))[pid]
+        if pid in done_here and not any(x.product_id == pid for x in here):
+            raise errors.OverPick(
+                f"{product.sku} at {loc.code} is picked in full on {number}.", remaining=0.0
+            )
+        if not here:
+            nxt = locations[lines[0].location_id].code if lines else None
+            raise errors.WrongLocation(
+                f"Nothing more to pick at {loc.code} on {number}"
+                + (f"; go to {nxt}." if nxt else "."),
+                expected=nxt,
+            )
         mine = [x for x in here if x.product_id == pid]
         if not mine:
             elsewhere = sorted(

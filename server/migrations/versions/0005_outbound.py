@@ -241,7 +241,7 @@ def upgrade() -> None:
     sa.Column('lot_id', sa.Integer(), nullable=True),
     sa.Column('qty', sa.BigInteger(), nullable=False),
     sa.Column('picked_qty', sa.BigInteger(), nullable=False),
-    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('short_reason', sa.String(length=200), nullable=True),
     sa.Column('substitute_for', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['location_id'], ['location.id'], ),
