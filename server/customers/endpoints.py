@@ -14,9 +14,9 @@ from server.customers.schemas import (
     ContactIn,
     CreditPublic,
     CustomerCreate,
+    CustomerHistory,
     CustomerPublic,
     CustomerUpdate,
-    HistoryEntry,
     NoteIn,
     NotePublic,
     PaymentIn,
@@ -128,6 +128,7 @@ async def get_history(
     session: SessionDep,
     who: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[HistoryEntry]:
-    """Orders and their status changes, payments, returns, credit releases, notes."""
+) -> CustomerHistory:
+    """Purchase history (orders, lines, amounts, last order, frequency, products bought)
+    and a timeline: status changes, payments, returns, credit releases, notes."""
     return await _service(session, who).history(code, limit)

@@ -19,9 +19,11 @@ from server.models import (
     CustomerContact,
     CustomerNote,
     CustomerPayment,
+    Product,
     ReturnAuthorization,
     SalesOrder,
     SalesOrderEvent,
+    SalesOrderLine,
     SalesOrderStatus,
     User,
 )
@@ -129,6 +131,26 @@ class CustomersRepository(SessionRepository):
         return value if isinstance(value, Decimal) else ZERO
 
     # --- history ---
+    async def orders(self, customer_id: int, limit: int) -> list[SalesOrder]:
+        stmt = (
+            select(SalesOrder)
+            .where(col(SalesOrder.customer_id) == customer_id)
+            .order_by(col(SalesOrder.id).desc())
+            .limit(limit)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def order_lines(self, order_ids: Sequence[int]) -> list[tuple[SalesOrderLine, str, str]]:
+        if not order_ids:
+            return []
+        stmt: Any = (
+            select(SalesOrderLine, col(Product.sku), col(Product.name))
+            .join(Product, col(Product.id) == col(SalesOrderLine.product_id))
+            .where(col(SalesOrderLine.order_id).in_(list(order_ids)))
+            .order_by(col(SalesOrderLine.order_id), col(SalesOrderLine.line_no))
+        )
+        return [(r[0], r[1], r[2]) for r in await self.session.execute(stmt)]
+
     async def order_events(self, customer_id: int, limit: int) -> list[Row[Any]]:
         stmt: Any = (
             select(

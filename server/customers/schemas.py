@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -60,6 +60,7 @@ class CustomerCreate(BaseModel):
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=50)
     tax_id: str | None = Field(default=None, max_length=50)
+    price_level: str | None = Field(default=None, min_length=1, max_length=20)
     credit_limit: Decimal | None = _money()  # None: no limit
     payment_terms_days: int = Field(default=30, ge=0, le=365)
     contacts: list[ContactIn] = Field(default_factory=list, max_length=50)
@@ -72,6 +73,7 @@ class CustomerUpdate(BaseModel):
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=50)
     tax_id: str | None = Field(default=None, max_length=50)
+    price_level: str | None = Field(default=None, max_length=20)
     credit_limit: Decimal | None = _money()  # null removes the limit
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
     active: bool | None = None
@@ -80,8 +82,9 @@ class CustomerUpdate(BaseModel):
 
 
 class CreditPublic(BaseModel):
-    """Receivables = invoiced (shipped orders) - payments - return credits; exposure adds the
-    open orders (confirmed, not shipped); available = limit - exposure."""
+    """Receivables = invoiced (shipped orders) - payments - return credits; the credit check
+    is receivables + an order (or a shipment) against the limit, so available = limit -
+    receivables. Exposure adds the open orders (accepted, not shipped), for information."""
 
     credit_limit: Qty | None
     invoiced: Qty
@@ -100,6 +103,7 @@ class CustomerPublic(BaseModel):
     email: str | None
     phone: str | None
     tax_id: str | None
+    price_level: str | None
     credit_limit: Qty | None
     payment_terms_days: int
     active: bool
@@ -111,11 +115,13 @@ class CustomerPublic(BaseModel):
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: Literal["note", "feedback"] = "note"
     text: str = Field(min_length=1, max_length=5000)
 
 
 class NotePublic(BaseModel):
     id: int
+    kind: str
     text: str
     author: str | None
     created_at: datetime
@@ -138,6 +144,47 @@ class PaymentPublic(BaseModel):
     recorded_by: str | None
 
 
+class PurchaseLine(BaseModel):
+    sku: str
+    name: str
+    qty: Qty
+    unit_price: Qty
+    amount: Qty
+    shipped: Qty
+    returned: Qty
+
+
+class PurchaseOrder(BaseModel):
+    number: str
+    status: str
+    created_at: datetime
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    total: Qty
+    invoiced: Qty
+    lines: list[PurchaseLine]
+
+
+class ProductBought(BaseModel):
+    sku: str
+    name: str
+    orders: int
+    qty: Qty
+    amount: Qty
+
+
+class PurchaseSummary(BaseModel):
+    """Accepted orders (not drafts, not cancelled): how many, how much, how often."""
+
+    orders: int
+    total_ordered: Qty
+    total_invoiced: Qty
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+    avg_days_between_orders: float | None
+    orders_per_month: float | None
+
+
 class HistoryEntry(BaseModel):
     """One thing that happened with a customer, newest first in ``GET …/history``."""
 
@@ -146,3 +193,10 @@ class HistoryEntry(BaseModel):
     reference: str | None
     text: str
     amount: Qty | None = None
+
+
+class CustomerHistory(BaseModel):
+    summary: PurchaseSummary
+    orders: list[PurchaseOrder]  # newest first
+    products: list[ProductBought]  # most bought (by amount) first
+    timeline: list[HistoryEntry]  # everything that happened, newest first

@@ -8,9 +8,12 @@ service asks it before confirming an order.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import pairwise
+from typing import Any
 
 from server import errors
 from server.auth.principal import CATALOG_ROLES, Principal
@@ -22,6 +25,7 @@ from server.customers.schemas import (
     ContactPublic,
     CreditPublic,
     CustomerCreate,
+    CustomerHistory,
     CustomerPublic,
     CustomerUpdate,
     HistoryEntry,
@@ -29,6 +33,10 @@ from server.customers.schemas import (
     NotePublic,
     PaymentIn,
     PaymentPublic,
+    ProductBought,
+    PurchaseLine,
+    PurchaseOrder,
+    PurchaseSummary,
 )
 from server.kit.quantity import ZERO
 from server.models import (
@@ -37,6 +45,7 @@ from server.models import (
     CustomerContact,
     CustomerNote,
     CustomerPayment,
+    SalesOrderStatus,
 )
 
 SALES_ROLES = CATALOG_ROLES  # who keeps customers, orders and credit (supervisors, admins)
@@ -59,8 +68,9 @@ class Credit:
         return self.receivables + self.open_orders
 
     def allows(self, extra: Decimal) -> bool:
-        """Whether ``extra`` more (a new order's value) stays within the limit."""
-        return self.limit is None or self.exposure + extra <= self.limit
+        """Whether receivables + ``extra`` (an order's, a shipment's value) stay within the
+        limit."""
+        return self.limit is None or self.receivables + extra <= self.limit
 
     def public(self) -> CreditPublic:
         return CreditPublic(
@@ -71,7 +81,7 @@ class Credit:
             receivables=self.receivables,
             open_orders=self.open_orders,
             exposure=self.exposure,
-            available=None if self.limit is None else self.limit - self.exposure,
+            available=None if self.limit is None else self.limit - self.receivables,
             over_limit=not self.allows(ZERO),
         )
 
@@ -117,6 +127,7 @@ class CustomerService:
             email=customer.email,
             phone=customer.phone,
             tax_id=customer.tax_id,
+            price_level=customer.price_level,
             credit_limit=customer.credit_limit,
             payment_terms_days=customer.payment_terms_days,
             active=customer.active,
@@ -212,17 +223,25 @@ class CustomerService:
         self.who.check_role(SALES_ROLES, "write customer notes")
         customer = await self.get(code)
         assert customer.id is not None
-        note = CustomerNote(customer_id=customer.id, text=data.text, author_id=self.who.user_id)
+        note = CustomerNote(
+            customer_id=customer.id, kind=data.kind, text=data.text, author_id=self.who.user_id
+        )
         await self.repo.add(note)
         return NotePublic(
-            id=note.id or 0, text=note.text, author=self.who.name, created_at=note.created_at
+            id=note.id or 0,
+            kind=note.kind,
+            text=note.text,
+            author=self.who.name,
+            created_at=note.created_at,
         )
 
     async def notes(self, code: str) -> list[NotePublic]:
         customer = await self.get(code)
         assert customer.id is not None
         return [
-            NotePublic(id=n.id or 0, text=n.text, author=author, created_at=n.created_at)
+            NotePublic(
+                id=n.id or 0, kind=n.kind, text=n.text, author=author, created_at=n.created_at
+            )
             for n, author in await self.repo.notes(customer.id)
         ]
 
@@ -249,11 +268,77 @@ class CustomerService:
     async def credit_of(self, code: str) -> CreditPublic:
         return (await self.credit(await self.get(code))).public()
 
-    async def history(self, code: str, limit: int) -> list[HistoryEntry]:
-        """Orders and their status changes, payments, returns, credit releases and notes."""
+    async def history(self, code: str, limit: int) -> CustomerHistory:
+        """Purchase history (orders, lines, amounts, last order, frequency, products bought)
+        and a timeline of everything that happened with the customer."""
         customer = await self.get(code)
         assert customer.id is not None
-        cid = customer.id
+        orders = await self.repo.orders(customer.id, limit)
+        lines: dict[int, list[PurchaseLine]] = defaultdict(list)
+        bought: dict[str, list[Any]] = {}
+        accepted = [
+            o
+            for o in orders
+            if o.status not in (SalesOrderStatus.draft, SalesOrderStatus.cancelled)
+        ]
+        counted = {o.id for o in accepted}
+        for ln, sku, name in await self.repo.order_lines([o.id for o in orders if o.id]):
+            amount = (ln.qty * ln.unit_price).quantize(Decimal("0.001"))
+            lines[ln.order_id].append(
+                PurchaseLine(
+                    sku=sku,
+                    name=name,
+                    qty=ln.qty,
+                    unit_price=ln.unit_price,
+                    amount=amount,
+                    shipped=ln.shipped_qty,
+                    returned=ln.returned_qty,
+                )
+            )
+            if ln.order_id in counted:
+                entry = bought.setdefault(sku, [name, 0, ZERO, ZERO])
+                entry[1] += 1
+                entry[2] += ln.qty
+                entry[3] += amount
+        dates = sorted(o.created_at for o in accepted)
+        gaps = [(b - a).total_seconds() / 86400 for a, b in pairwise(dates)]
+        months = max((dates[-1] - dates[0]).days / 30.44, 1.0) if dates else None
+        summary = PurchaseSummary(
+            orders=len(accepted),
+            total_ordered=sum((o.total for o in accepted), ZERO),
+            total_invoiced=sum((o.invoiced_amount for o in accepted), ZERO),
+            first_order_at=dates[0] if dates else None,
+            last_order_at=dates[-1] if dates else None,
+            avg_days_between_orders=round(sum(gaps) / len(gaps), 2) if gaps else None,
+            orders_per_month=round(len(dates) / months, 2) if months else None,
+        )
+        return CustomerHistory(
+            summary=summary,
+            orders=[
+                PurchaseOrder(
+                    number=o.number or "",
+                    status=o.status,
+                    created_at=o.created_at,
+                    shipped_at=o.shipped_at,
+                    delivered_at=o.delivered_at,
+                    total=o.total,
+                    invoiced=o.invoiced_amount,
+                    lines=lines.get(o.id or 0, []),
+                )
+                for o in orders
+            ],
+            products=sorted(
+                (
+                    ProductBought(sku=sku, name=v[0], orders=v[1], qty=v[2], amount=v[3])
+                    for sku, v in bought.items()
+                ),
+                key=lambda p: (-p.amount, p.sku),
+            ),
+            timeline=await self.timeline(customer.id, limit),
+        )
+
+    async def timeline(self, cid: int, limit: int) -> list[HistoryEntry]:
+        """Orders and their status changes, payments, returns, credit releases and notes."""
         entries: list[HistoryEntry] = []
         for row in await self.repo.order_events(cid, limit):
             number, old, new, note, at, total, user = tuple(row)
@@ -307,7 +392,7 @@ class CustomerService:
             entries.append(
                 HistoryEntry(
                     at=note.created_at,
-                    kind="note",
+                    kind=note.kind,
                     reference=None,
                     text=f"{author or '?'}: {note.text}",
                 )
