@@ -23,7 +23,6 @@ from server.models import (
     PickList,
     PickListOrder,
     PickListStatus,
-    ScanEvent,
     StockQuant,
     User,
 )
@@ -168,8 +167,3 @@ class PickingRepository(SessionRepository):
     async def username(self, user_id: int) -> str | None:
         user = await self.session.get(User, user_id)
         return user.username if user is not None else None
-
-    async def applied(self, event_id: str) -> str | None:
-        """The stored answer to an applied scan (a retry is answered with it)."""
-        stmt = select(col(ScanEvent.result)).where(col(ScanEvent.event_id) == event_id)
-        return (await self.session.execute(stmt)).scalar_one_or_none()

@@ -281,7 +281,7 @@ class PickingService:
         pl = await self.pick_list(number)
         self.who.check_warehouse(pl.warehouse_id)
         event_id = document_event_id(number, "pick", data.event_id)
-        stored = await self.repo.applied(event_id)
+        stored = await self.sales.repo.applied(event_id)
         if stored is not None:
             original = ScanResult.model_validate_json(stored)
             return original.model_copy(

@@ -195,10 +195,20 @@ class ReturnService:
             raise errors.InvalidQuantity("A returned quantity is greater than 0.")
         return product, line, lot, qty
 
-    async def receive_scan(self, number: str, data: ReturnScanIn) -> PendingScan:
+    async def replayed(self, number: str, action: str, data: ReturnScanIn) -> ScanResult | None:
+        """The answer to a scan already posted (a retry), before any check could refuse it."""
+        stored = await self.sales.repo.applied(document_event_id(number, action, data.event_id))
+        if stored is None:
+            return None
+        original = ScanResult.model_validate_json(stored)
+        return original.model_copy(update={"status": "duplicate"})
+
+    async def receive_scan(self, number: str, data: ReturnScanIn) -> PendingScan | ScanResult:
         self.who.check_role(RECEIVE_ROLES, "receive returns")
         rma = await self.rma(number)
         self.who.check_warehouse(rma.warehouse_id)
+        if (replay := await self.replayed(number, "receive", data)) is not None:
+            return replay
         if rma.status not in (ReturnStatus.authorized, ReturnStatus.received):
             raise errors.InvalidState(f"Return {number} is {rma.status}.")
         product, line, lot, qty = await self._item(rma, data)
@@ -248,7 +258,9 @@ class ReturnService:
         cap = Cap(f"{number}:{line.id}:in", line.qty, f"{number} {product.sku}", errors.OverReturn)
         return PendingScan(scan, self.who, route=Route.from_customer, authorized=True, caps=(cap,))
 
-    async def dispose_scan(self, number: str, data: ReturnScanIn, action: str) -> PendingScan:
+    async def dispose_scan(
+        self, number: str, data: ReturnScanIn, action: str
+    ) -> PendingScan | ScanResult:
         """Restock (returns -> a shelf) or scrap (returns -> scrap) what was received."""
         if action == "restock":
             self.who.check_role(RESTOCK_ROLES, "restock returns")
@@ -256,6 +268,8 @@ class ReturnService:
             self.who.check_role(SALES_ROLES, "scrap returns")
         rma = await self.rma(number)
         self.who.check_warehouse(rma.warehouse_id)
+        if (replay := await self.replayed(number, action, data)) is not None:
+            return replay
         if rma.status != ReturnStatus.received:
             raise errors.InvalidState(f"Return {number} is {rma.status}; nothing to {action}.")
         product, line, lot, qty = await self._item(rma, data)
@@ -451,10 +465,13 @@ class ReturnFlow:
                 item = await service.receive_scan(number, data)
             else:
                 item = await service.dispose_scan(number, data, action)
-        (result,) = await self.writer.apply([item])
-        if result.status == "rejected" and result.error is not None:
-            err = result.error
-            raise errors.from_code(err.code, err.message, err.details)
+        if isinstance(item, ScanResult):
+            result = item
+        else:
+            (result,) = await self.writer.apply([item])
+            if result.status == "rejected" and result.error is not None:
+                err = result.error
+                raise errors.from_code(err.code, err.message, err.details)
         async with self.db.session(write=True) as session:
             public = await self._service(session).record(number)
         await self._event(public, action)

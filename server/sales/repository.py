@@ -34,6 +34,7 @@ from server.models import (
     SalesOrderEvent,
     SalesOrderLine,
     SalesOrderStatus,
+    ScanEvent,
     StockMove,
     StockQuant,
     User,
@@ -264,6 +265,12 @@ class SalesRepository(SessionRepository):
             )
         )
         return list(await self.session.execute(stmt))
+
+    async def applied(self, event_id: str) -> str | None:
+        """The stored answer to an applied scan: a document's pre-checks must not refuse
+        the retry of a posting that already happened (it is answered ``duplicate``)."""
+        stmt = select(col(ScanEvent.result)).where(col(ScanEvent.event_id) == event_id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def virtual_location(self, warehouse_id: int, kind: str) -> Location | None:
         stmt = select(Location).where(
