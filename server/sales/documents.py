@@ -20,7 +20,8 @@ PRINTABLE = (SalesOrderStatus.packed, SalesOrderStatus.shipped, SalesOrderStatus
 PRINT_CSS = """
 @page { size: A4; margin: 14mm 12mm; }
 * { box-sizing: border-box; }
-body { font: 11pt/1.35 "Noto Sans", "Noto Sans CJK SC", "Helvetica Neue", Arial, sans-serif;
+body { font: 11pt/1.35 "Noto Sans", "Helvetica Neue", Arial, "Noto Sans CJK SC", "PingFang SC",
+       "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif;
        color: #000; margin: 0 auto; max-width: 186mm; padding: 6mm 0; }
 header { display: flex; justify-content: space-between; align-items: flex-start;
          border-bottom: 2px solid #000; padding-bottom: 3mm; margin-bottom: 4mm; }
@@ -90,6 +91,21 @@ async def delivery_note_html(service: SalesService, number: str) -> str:
             f"{escape(products[ln.sku].unit)}</td><td class=box><span></span></td></tr>"
         )
     when = order.shipped_at or datetime.now(UTC)
+    packages = (
+        "<br>".join(
+            f"{p.no}. "
+            + " · ".join(
+                x
+                for x in (
+                    f"SSCC {escape(p.sscc)}" if p.sscc else "",
+                    f"{qty_text(p.weight_kg)} kg" if p.weight_kg else "",
+                )
+                if x
+            )
+            for p in public.packages
+        )
+        or "—"
+    )
     carrier = " · ".join(p for p in (order.carrier, order.tracking_number) if p) or "—"
     body = f"""
 <header>
@@ -105,7 +121,7 @@ async def delivery_note_html(service: SalesService, number: str) -> str:
   <div><b>Your reference</b>{escape(public.customer_reference or "—")}</div>
   <div><b>Promised</b>{public.promised_date.isoformat() if public.promised_date else "—"}</div>
   <div><b>Carrier / tracking</b>{escape(carrier)}</div>
-  <div><b>Status</b>{escape(public.status)}</div>
+  <div><b>Packages</b>{packages}</div>
 </section>
 <table>
   <thead><tr><th class=num>#</th><th>SKU</th><th>Description</th><th>Lot / serial</th>
