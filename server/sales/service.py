@@ -236,6 +236,19 @@ class SalesService:
         await self.repo.add(
             SalesOrderEvent(order_id=order.id, to_status=order.status, user_id=self.who.user_id)
         )
+        self.events.append(
+            {
+                "type": "sales_order",
+                "event": "created",
+                "warehouse": wh.code,
+                "number": order.number,
+                "customer": customer.code,
+                "from_status": None,
+                "status": order.status.value,
+                "note": None,
+                "at": _now().isoformat(),
+            }
+        )
         return await self.public(order)
 
     async def _write_lines(self, order: SalesOrder, lines: Sequence[OrderLineIn]) -> None:

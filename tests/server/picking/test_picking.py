@@ -312,3 +312,35 @@ async def test_progress_is_live_on_the_stream(world: World) -> None:
         assert ("sales_order", "status", "picked") in kinds
         done = next(m for m in seen if m["type"] == "pick_list" and m["status"] == "picked")
         assert (done["warehouse"], done["lines_done"], done["lines_total"]) == ("WH1", 1, 1)
+
+
+async def test_serial_numbers_are_picked_one_by_one(world: World) -> None:
+    async with world.server.client("supervisor") as c:
+        for serial in ("SN-1", "SN-2", "SN-3"):
+            await receive(c, EAN_SERIAL, 1, "A1", lot=serial)
+        await customer(c)
+        number = await confirmed(c, [("SERIAL", 2, 99)])
+        pl = await ok(
+            await c.post("/api/pick-lists", json={"orders": [number], "assigned_to": "picker"}),
+            201,
+        )
+        assert [(ln["lot"], ln["qty"]) for ln in pl["lines"]] == [("SN-1", 1), ("SN-2", 1)]
+        expect_error(
+            await c.post("/api/pick-lists", json={"orders": [number], "assigned_to": "nobody"}),
+            404,
+            "not_found",
+        )
+    async with world.server.client("picker") as p:
+        mine = await ok(await p.get("/api/pick-lists", params={"mine": "true"}))
+        assert [x["number"] for x in mine] == [pl["number"]] and mine[0]["assigned_to"] == "picker"
+        url = f"/api/pick-lists/{pl['number']}/scans"
+        expect_error(await p.post(url, json=pick("A1", "SN-2", qty=2)), 409, "over_pick")
+        r = await ok(await p.post(url, json=pick("A1", "SN-2")))  # a bare serial number
+        assert (r["result"]["lot"], r["line"]["status"]) == ("SN-2", "picked")
+        # SN-3 instead of SN-1: any unit of the same kind may stand in (no expiry).
+        r = await ok(await p.post(url, json=pick("A1", "SN-3")))
+        assert r["line"]["lot"] == "SN-3" and r["pick_list"]["status"] == "picked"
+        expect_error(await p.post(url, json=pick("A1", "SN-1")), 409, "invalid_state")
+        book = await stock(p)
+        assert book[("STAGE", "SERIAL", "SN-2")] == 1 and book[("STAGE", "SERIAL", "SN-3")] == 1
+        assert book[("A1", "SERIAL", "SN-1")] == 1
