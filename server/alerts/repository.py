@@ -18,12 +18,14 @@ from server.models import (
     Alert,
     Location,
     Lot,
+    PickLine,
+    PickList,
     Product,
     Reservation,
     StockQuant,
     Warehouse,
 )
-from server.sales.repository import open_reservations, sellable_on_hand
+from server.sales.repository import open_reservations, sellable_on_hand, unrecorded_picks
 
 Pair = tuple[int, int]  # warehouse, product
 
@@ -80,6 +82,12 @@ class AlertsRepository:
         for r in await self.session.execute(reserved):
             key = (r.warehouse_id, r.product_id)
             out[key] = out.get(key, ZERO) - r.qty
+        picks = unrecorded_picks(None).where(
+            tuple_(col(PickList.warehouse_id), col(PickLine.product_id)).in_(list(pairs))
+        )
+        for r in await self.session.execute(picks):
+            key = (r.warehouse_id, r.product_id)
+            out[key] = out.get(key, ZERO) + (r.used - r.recorded)
         return out
 
     async def open_pairs(self, kinds: Sequence[str]) -> set[Pair]:

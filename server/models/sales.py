@@ -251,7 +251,7 @@ class PickLineStatus(StrEnum):
     open = "open"
     picked = "picked"
     short = "short"  # closed below its quantity: the rest was re-allocated or released
-    cancelled = "cancelled"  # its order was cancelled before it was picked
+    cancelled = "cancelled"  # its order was cancelled, or a substitute lot took all of it
 
 
 class PickLine(SQLModel, table=True):

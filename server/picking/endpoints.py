@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/pick-lists", tags=["pick lists"])
 
 
 def _flow(state: StateDep, who: PrincipalDep) -> PickingFlow:
-    return PickingFlow(state.db, state.writer, state.hub, who)
+    return PickingFlow(state.db, state.writer, state.hub, who, state.alerts)
 
 
 @router.post("", status_code=201)

@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import errors
 from server.accounts.repository import AccountsRepository
+from server.alerts.service import AlertEvaluator
 from server.auth.principal import Principal
 from server.catalog.repository import CatalogRepository
 from server.codes.repository import CodesRepository
@@ -439,7 +440,9 @@ class PickingService:
         if not later or free < qty or qty > movable or qty <= 0:
             raise wrong
         allocated.qty -= qty
-        if allocated.qty <= usage.get(cap_key(pl, allocated), ZERO):
+        if allocated.qty == 0:
+            allocated.status = PickLineStatus.cancelled  # the substitute took all of it
+        elif allocated.qty <= usage.get(cap_key(pl, allocated), ZERO):
             allocated.status = PickLineStatus.picked
         await self.repo.add(allocated)
         line = PickLine(
@@ -613,11 +616,19 @@ class PickingFlow:
     """Check (a write transaction: a substitute lot re-allocates), post through the writer,
     record the outcome, publish."""
 
-    def __init__(self, db: Database, writer: ScanWriter, hub: StockHub, who: Principal) -> None:
+    def __init__(
+        self,
+        db: Database,
+        writer: ScanWriter,
+        hub: StockHub,
+        who: Principal,
+        alerts: AlertEvaluator | None = None,
+    ) -> None:
         self.db = db
         self.writer = writer
         self.hub = hub
         self.who = who
+        self.alerts = alerts
 
     def _service(self, session: AsyncSession) -> PickingService:
         return PickingService(PickingRepository(session), self.who)
@@ -638,7 +649,13 @@ class PickingFlow:
             service = self._service(session)
             result = await service.short(number, line_id, data)
         await self._publish(service.events)
+        self._rejudge(result)  # a shortage released reservations
         return result
+
+    def _rejudge(self, pick_list: PickListPublic) -> None:
+        if self.alerts is not None:
+            skus = {ln.sku for ln in pick_list.lines}
+            self.alerts.notify([{"warehouse": pick_list.warehouse, "sku": s} for s in skus])
 
     async def scan(self, number: str, data: PickScanIn) -> PickScanPublic:
         async with self.db.session(write=True) as session:

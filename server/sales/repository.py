@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, or_, select
+from sqlalchemy import Row, String, bindparam, cast, delete, func, or_, select
 from sqlmodel import col
 
 from server.codes.resolver import DocumentKind
@@ -28,6 +28,7 @@ from server.models import (
     PickLine,
     PickList,
     PickListOrder,
+    PostingCap,
     Product,
     Reservation,
     SalesOrder,
@@ -84,6 +85,29 @@ def open_reservations(warehouse_ids: Sequence[int] | None) -> Any:
     )
     if warehouse_ids is not None:
         stmt = stmt.where(col(Reservation.warehouse_id).in_(list(warehouse_ids)))
+    return stmt
+
+
+def unrecorded_picks(warehouse_ids: Sequence[int] | None) -> Any:
+    """Picks the ledger made (their cap's usage) that the pick list has not recorded yet,
+    per (warehouse, product): between the two transactions of a pick they are off the
+    shelves but still in the reservation, so availability adds them back. Two sums, not
+    one of a difference: SUM keeps the quantity type, arithmetic would not."""
+    key = col(PickList.number) + ":" + cast(col(PickLine.id), String)
+    stmt: Any = (
+        select(
+            col(PickList.warehouse_id).label("warehouse_id"),
+            col(PickLine.product_id).label("product_id"),
+            func.sum(col(PostingCap.used)).label("used"),
+            func.sum(col(PickLine.picked_qty)).label("recorded"),
+        )
+        .join(PickList, col(PickList.id) == col(PickLine.pick_list_id))
+        .join(PostingCap, col(PostingCap.key) == key)
+        .where(col(PickList.status) == "open")
+        .group_by(col(PickList.warehouse_id), col(PickLine.product_id))
+    )
+    if warehouse_ids is not None:
+        stmt = stmt.where(col(PickList.warehouse_id).in_(list(warehouse_ids)))
     return stmt
 
 
@@ -161,6 +185,12 @@ class SalesRepository(SessionRepository):
         )
         for row in await self.session.execute(reserved):
             out[row.product_id] = (out[row.product_id][0], row.qty)
+        picks = unrecorded_picks([warehouse_id]).where(
+            col(PickLine.product_id).in_(list(product_ids))
+        )
+        for row in await self.session.execute(picks):
+            on_hand, reserved_qty = out[row.product_id]
+            out[row.product_id] = (on_hand, reserved_qty - (row.used - row.recorded))
         return out
 
     async def availability(
@@ -181,6 +211,12 @@ class SalesRepository(SessionRepository):
             figures.setdefault((row.warehouse_id, row.product_id), [Decimal(0), Decimal(0)])[1] = (
                 row.qty
             )
+        picks = unrecorded_picks(warehouse_ids)
+        if product_id is not None:
+            picks = picks.where(col(PickLine.product_id) == product_id)
+        for row in await self.session.execute(picks):
+            pair = figures.setdefault((row.warehouse_id, row.product_id), [Decimal(0), Decimal(0)])
+            pair[1] -= row.used - row.recorded
         return [(w, p, v[0], v[1]) for (w, p), v in sorted(figures.items()) if v[0] or v[1]]
 
     async def reservations(self, order_id: int) -> dict[int, Reservation]:

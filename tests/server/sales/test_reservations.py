@@ -221,3 +221,33 @@ async def test_twenty_confirms_across_two_processes_reserve_exactly_ten(world: W
                 for other in clients:
                     await other.aclose()
         await _check_ten(c, numbers, statuses)
+
+
+async def test_a_pick_between_its_two_transactions_is_not_counted_twice(world: World) -> None:
+    """The writer moved the units (and counted them under the line's cap) but the pick list
+    has not recorded them yet: they are off the shelves *and* still reserved. Availability
+    adds them back, so no false ``negative_available`` is raised in that window."""
+    from sqlalchemy import insert
+
+    from server.db import Database
+    from server.models import PostingCap
+
+    async with world.server.client("supervisor") as c:
+        await receive(c, EAN_PLAIN, 5, "A1")
+        await customer(c)
+        number = await confirmed(c, [("PLAIN", 5, 1)])
+        pl = await ok(await c.post("/api/pick-lists", json={"orders": [number]}), 201)
+        line = pl["lines"][0]["id"]
+        db = Database(world.server.settings.database_url)
+        try:
+            async with db.session(write=True) as session:  # the writer's half of a pick
+                await session.execute(
+                    insert(PostingCap).values(key=f"{pl['number']}:{line}", used=5, updated_seq=0)
+                )
+        finally:
+            await db.dispose()
+        body = scan(type="transfer", code=EAN_PLAIN, qty=5, location="A1", to_location="STAGE")
+        assert (await ok(await c.post("/api/scans", json=body)))["status"] == "applied"
+        assert await available(c, "PLAIN") == {"on_hand": 0, "reserved": 0, "available": 0}
+        await ok(await c.post("/api/alerts/evaluate"))
+        assert await _open_alerts(c, "negative_available") == []
