@@ -287,7 +287,8 @@ class ReturnService:
                 waiting=float(waiting),
             )
         returns = await self.returns_location(rma.warehouse_id, create=False)
-        assert returns is not None
+        if returns is None:
+            raise errors.InvalidLocation("The warehouse's returns location is switched off.")
         cap = Cap(f"{number}:{line.id}:out", line.qty, f"{number} {product.sku}", errors.OverReturn)
         if action == "restock":
             if data.location is None:
