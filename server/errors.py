@@ -261,5 +261,11 @@ class OverPick(AppError):
     status, code = 409, "over_pick"
 
 
+class PickListClaimed(AppError):
+    """Another picker has taken that pick list."""
+
+    status, code = 409, "pick_list_claimed"
+
+
 class OverReturn(AppError):
     status, code = 409, "over_return"

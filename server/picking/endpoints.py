@@ -53,6 +53,18 @@ async def get_pick_list(number: str, session: SessionDep, who: PrincipalDep) -> 
     return await PickingService(PickingRepository(session), who).get(number)
 
 
+@router.post("/{number}/claim")
+async def claim(number: str, state: StateDep, who: PrincipalDep) -> PickListPublic:
+    """A picker takes the list (one picker per list; ``409 pick_list_claimed`` if taken)."""
+    return await _flow(state, who).claim(number)
+
+
+@router.post("/{number}/release")
+async def release(number: str, state: StateDep, who: PrincipalDep) -> PickListPublic:
+    """Give the list back (its picker, or a supervisor)."""
+    return await _flow(state, who).claim(number, give_back=True)
+
+
 @router.post("/{number}/scans")
 async def pick_scan(
     number: str, data: PickScanIn, state: StateDep, who: PrincipalDep

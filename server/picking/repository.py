@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, or_, select
+from sqlalchemy import Row, bindparam, func, or_, select, update
 from sqlmodel import col
 
 from server.codes.resolver import DocumentKind
@@ -59,6 +59,30 @@ class PickingRepository(SessionRepository):
         if assigned_to is not None:
             stmt = stmt.where(col(PickList.assigned_to) == assigned_to)
         return list((await self.session.execute(stmt)).scalars())
+
+    async def claim(self, pick_list_id: int, user_id: int) -> bool:
+        """Take an open list that nobody (or this user) holds; False when someone else does
+        (a conditional update: two pickers racing for one list cannot both win)."""
+        stmt = (
+            update(PickList)
+            .where(
+                col(PickList.id) == pick_list_id,
+                col(PickList.status) == PickListStatus.open,
+                or_(col(PickList.assigned_to).is_(None), col(PickList.assigned_to) == user_id),
+            )
+            .values(assigned_to=user_id)
+            .execution_options(synchronize_session=False)
+        )
+        return bool((await self.session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def unclaim(self, pick_list_id: int) -> None:
+        stmt = (
+            update(PickList)
+            .where(col(PickList.id) == pick_list_id)
+            .values(assigned_to=None)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(stmt)
 
     async def lines(self, pick_list_id: int) -> list[PickLine]:
         stmt = select(PickLine).where(col(PickLine.pick_list_id) == pick_list_id)

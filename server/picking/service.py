@@ -275,6 +275,42 @@ class PickingService:
                 x.seq = seq
                 await self.repo.add(x)
 
+    # --- who picks it ---
+    async def claim(self, number: str) -> PickListPublic:
+        """A picker takes the list (scanning its barcode on the handheld): one picker per
+        list; a supervisor may reassign it by creating it with ``assigned_to`` or release it."""
+        self.who.check_role(FLOOR_ROLES, "take pick lists")
+        pl = await self.pick_list(number)
+        self.who.check_warehouse(pl.warehouse_id)
+        assert pl.id is not None and self.who.user_id is not None
+        if pl.status != PickListStatus.open:
+            raise errors.InvalidState(f"Pick list {number} is {pl.status}.")
+        if not await self.repo.claim(pl.id, self.who.user_id):
+            holder = await self.repo.username(pl.assigned_to or 0)
+            raise errors.PickListClaimed(f"{holder or 'Someone'} is picking {number}.")
+        await self.repo.session.refresh(pl)
+        await self._event(pl, "claimed")
+        return await self.public(pl)
+
+    async def release(self, number: str) -> PickListPublic:
+        """Give the list back: its picker, or a supervisor."""
+        self.who.check_role(FLOOR_ROLES, "give back pick lists")
+        pl = await self.pick_list(number)
+        self.who.check_warehouse(pl.warehouse_id)
+        assert pl.id is not None
+        if pl.assigned_to not in (None, self.who.user_id) and self.who.role not in SALES_ROLES:
+            raise errors.PickListClaimed(f"Only its picker or a supervisor gives {number} back.")
+        await self.repo.unclaim(pl.id)
+        await self.repo.session.refresh(pl)
+        await self._event(pl, "released")
+        return await self.public(pl)
+
+    def _check_picker(self, pl: PickList) -> None:
+        """A list someone has taken is theirs (supervisors may still pick on it)."""
+        taken = pl.assigned_to is not None and pl.assigned_to != self.who.user_id
+        if taken and self.who.role not in SALES_ROLES:
+            raise errors.PickListClaimed(f"Pick list {pl.number} is someone else's.")
+
     # --- picking (checks; the flow posts) ---
     async def pick_scan(self, number: str, data: PickScanIn) -> PendingScan | ScanResult:
         """Check a pick; the posting, or the stored answer to an applied retry."""
@@ -290,6 +326,7 @@ class PickingService:
             )
         if pl.status != PickListStatus.open:
             raise errors.InvalidState(f"Pick list {number} is {pl.status}; nothing to pick.")
+        self._check_picker(pl)
         assert pl.id is not None
         loc = await self.catalog.location_by_ref(data.location)
         if loc is None or loc.warehouse_id != pl.warehouse_id:
@@ -466,6 +503,7 @@ class PickingService:
         self.who.check_warehouse(pl.warehouse_id)
         if pl.status != PickListStatus.open:
             raise errors.InvalidState(f"Pick list {number} is {pl.status}.")
+        self._check_picker(pl)
         assert pl.id is not None
         await self.sales.repo.lock_warehouse(pl.warehouse_id)
         lines = await self.repo.lines(pl.id)
@@ -641,6 +679,13 @@ class PickingFlow:
         async with self.db.session(write=True) as session:
             service = self._service(session)
             result = await service.create(data)
+        await self._publish(service.events)
+        return result
+
+    async def claim(self, number: str, give_back: bool = False) -> PickListPublic:
+        async with self.db.session(write=True) as session:
+            service = self._service(session)
+            result = await (service.release(number) if give_back else service.claim(number))
         await self._publish(service.events)
         return result
 

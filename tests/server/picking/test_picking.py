@@ -344,3 +344,57 @@ async def test_serial_numbers_are_picked_one_by_one(world: World) -> None:
         book = await stock(p)
         assert book[("STAGE", "SERIAL", "SN-2")] == 1 and book[("STAGE", "SERIAL", "SN-3")] == 1
         assert book[("A1", "SERIAL", "SN-1")] == 1
+
+
+async def test_pick_lists_created_at_once_never_allocate_a_unit_twice(world: World) -> None:
+    async with world.server.client("supervisor") as c:
+        await ok(await c.patch("/api/locations/A1", json={"pick_sequence": 1}))
+        await receive(c, EAN_PLAIN, 5, "A1")
+        await receive(c, EAN_PLAIN, 5, "A2")
+        numbers = []
+        for i in range(10):
+            await customer(c, f"C{i}")
+            numbers.append(await confirmed(c, [("PLAIN", 1, 1)], customer_code=f"C{i}"))
+    clients = [world.server.client("supervisor") for _ in numbers]
+    try:
+        answers = await asyncio.gather(
+            *(
+                x.post("/api/pick-lists", json={"orders": [n]})
+                for x, n in zip(clients, numbers, strict=True)
+            )
+        )
+    finally:
+        for x in clients:
+            await x.aclose()
+    assert [r.status_code for r in answers] == [201] * 10, [r.text for r in answers]
+    per_location: dict[str, int] = {}
+    for r in answers:
+        for ln in r.json()["lines"]:
+            per_location[ln["location"]] = per_location.get(ln["location"], 0) + ln["qty"]
+    assert per_location == {"A1": 5, "A2": 5}
+
+
+async def test_one_picker_per_pick_list(world: World) -> None:
+    from tests.conftest import user_token
+
+    async with world.server.client("supervisor") as c:
+        await receive(c, EAN_PLAIN, 5, "A1")
+        await customer(c)
+        number = await confirmed(c, [("PLAIN", 2, 1)])
+        pl = await ok(await c.post("/api/pick-lists", json={"orders": [number]}), 201)
+    other = await user_token(world.server, "picker-2", "picker")
+    url = f"/api/pick-lists/{pl['number']}"
+    async with world.server.client("picker") as p, world.server.client(other) as q:
+        taken = await ok(await p.post(f"{url}/claim"))
+        assert taken["assigned_to"] == "picker"
+        assert (await ok(await p.post(f"{url}/claim")))["assigned_to"] == "picker"  # again: fine
+        err = expect_error(await q.post(f"{url}/claim"), 409, "pick_list_claimed")
+        assert "picker is picking" in err["message"]
+        expect_error(await q.post(f"{url}/scans", json=pick("A1", EAN_PLAIN)), 409, "pick_list_claimed")
+        expect_error(await q.post(f"{url}/release"), 409, "pick_list_claimed")
+        await ok(await p.post(f"{url}/scans", json=pick("A1", EAN_PLAIN)))
+        assert (await ok(await p.post(f"{url}/release")))["assigned_to"] is None
+        assert (await ok(await q.post(f"{url}/claim")))["assigned_to"] == "picker-2"
+        r = await ok(await q.post(f"{url}/scans", json=pick("A1", EAN_PLAIN)))
+        assert r["pick_list"]["status"] == "picked"
+        expect_error(await q.post(f"{url}/claim"), 409, "invalid_state")
