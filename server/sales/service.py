@@ -387,6 +387,11 @@ class SalesService:
             order.warehouse_id, [ln.product_id for ln in lines], self.today
         )
         products = await self.repo.products([ln.product_id for ln in lines])
+        archived = sorted(p.sku for p in products.values() if not p.active)
+        if archived:
+            raise errors.ProductInactive(
+                f"{', '.join(archived)} archived since the order was written; change the order."
+            )
         short = []
         for ln in lines:
             on_hand, reserved = figures[ln.product_id]

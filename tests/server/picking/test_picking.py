@@ -390,7 +390,9 @@ async def test_one_picker_per_pick_list(world: World) -> None:
         assert (await ok(await p.post(f"{url}/claim")))["assigned_to"] == "picker"  # again: fine
         err = expect_error(await q.post(f"{url}/claim"), 409, "pick_list_claimed")
         assert "picker is picking" in err["message"]
-        expect_error(await q.post(f"{url}/scans", json=pick("A1", EAN_PLAIN)), 409, "pick_list_claimed")
+        expect_error(
+            await q.post(f"{url}/scans", json=pick("A1", EAN_PLAIN)), 409, "pick_list_claimed"
+        )
         expect_error(await q.post(f"{url}/release"), 409, "pick_list_claimed")
         await ok(await p.post(f"{url}/scans", json=pick("A1", EAN_PLAIN)))
         assert (await ok(await p.post(f"{url}/release")))["assigned_to"] is None

@@ -366,9 +366,11 @@ async def test_bad_input_is_refused_and_nothing_is_written(world: World) -> None
             await c.get("/api/sales-orders", params={"status": "lost"}), 422, "validation_error"
         )
 
-        # An archived product cannot be confirmed onto a new order.
+        # An archived product can neither be confirmed nor written onto an order.
         number = (await order(c, [("PLAIN", 1, 1)]))["number"]
         await ok(await c.patch("/api/products/PLAIN", json={"active": False}))
+        expect_error(await c.post(f"/api/sales-orders/{number}/confirm"), 422, "product_inactive")
+        assert (await ok(await c.get(f"/api/sales-orders/{number}")))["status"] == "draft"
         expect_error(
             await c.patch(
                 f"/api/sales-orders/{number}", json={"lines": [{"sku": "PLAIN", "qty": 2}]}
