@@ -528,6 +528,22 @@ class SalesService:
                 out[key] += ln.picked_qty
         return out
 
+    async def shipment_plan(self, order: SalesOrder) -> tuple[dict[LotKey, Decimal], Decimal]:
+        """What ships: what was picked, never more of a product than was ordered (a pick
+        that raced a short report stays in staging); and the excess left behind."""
+        assert order.id is not None
+        room = {ln.product_id: ln.qty for ln in await self.repo.lines(order.id)}
+        plan: dict[LotKey, Decimal] = {}
+        excess = ZERO
+        picked = await self.picked_by_lot(order)
+        for key in sorted(picked, key=lambda k: (k[0], k[1], k[2] or "")):
+            take = min(picked[key], room.get(key[1], ZERO))
+            room[key[1]] = room.get(key[1], ZERO) - take
+            excess += picked[key] - take
+            if take > 0:
+                plan[key] = take
+        return plan, excess
+
     async def shipped_by_lot(self, order: SalesOrder) -> dict[LotKey, Decimal]:
         """What the ledger shipped on the order, per (from location, product, lot)."""
         out: dict[LotKey, Decimal] = defaultdict(Decimal)
@@ -541,7 +557,7 @@ class SalesService:
         assert order.id is not None
         return sum(
             (
-                (ln.picked_qty * ln.unit_price).quantize(MILLI)
+                (min(ln.picked_qty, ln.qty) * ln.unit_price).quantize(MILLI)
                 for ln in await self.repo.lines(order.id)
             ),
             ZERO,
@@ -573,7 +589,7 @@ class SalesService:
             )
         shipped = await self.shipped_by_lot(order)
         locations = await self.repo.locations_by_id(sorted({k[0] for k in shipped} | {0}))
-        picked = await self.picked_by_lot(order)
+        picked, _excess = await self.shipment_plan(order)
         locations.update(await self.repo.locations_by_id(sorted({k[0] for k in picked})))
         products = await self.repo.products(sorted({k[1] for k in picked}))
         items: list[PendingScan] = []
@@ -600,9 +616,9 @@ class SalesService:
         if order.status != SalesOrderStatus.packed:
             return await self.public(order)  # a concurrent ship recorded it already
         assert order.id is not None
-        picked = await self.picked_by_lot(order)
+        plan, excess = await self.shipment_plan(order)
         shipped_lots = await self.shipped_by_lot(order)
-        if any(shipped_lots.get(k, ZERO) < q for k, q in picked.items()):
+        if any(shipped_lots.get(k, ZERO) < q for k, q in plan.items()):
             raise errors.InvalidState(f"{number} is not shipped in full yet; ship it again.")
         shipped: dict[int, Decimal] = defaultdict(Decimal)
         for (_staging, pid, _lot), qty in shipped_lots.items():
@@ -617,7 +633,10 @@ class SalesService:
         order.shipped_at = _now()
         order.carrier = data.carrier or order.carrier
         order.tracking_number = data.tracking_number or order.tracking_number
-        await self.set_status(order, SalesOrderStatus.shipped, f"invoiced {invoiced:f}")
+        note = f"invoiced {invoiced:f}"
+        if excess > 0:
+            note += f"; {excess.normalize():f} picked beyond the order stay in staging"
+        await self.set_status(order, SalesOrderStatus.shipped, note)
         return await self.public(order)
 
     async def deliver(self, number: str, data: DeliverIn) -> SalesOrderPublic:

@@ -404,3 +404,50 @@ async def test_a_warehouse_bound_user_sees_only_its_orders(world: World) -> None
         assert await ok(await other.get("/api/sales-orders")) == []
         body = {"customer": "ACME", "warehouse": "WH1", "lines": [{"sku": "PLAIN", "qty": 1}]}
         expect_error(await other.post("/api/sales-orders", json=body), 403, "forbidden")
+
+
+async def test_a_pick_that_raced_a_short_report_is_never_shipped_or_invoiced(world: World) -> None:
+    """A pick of a line already reported short (in flight while the report was made) lands
+    after the rest was re-allocated: the order is picked beyond its quantity. Shipping takes
+    only what was ordered; the extra stays in staging, said so in the history."""
+    from sqlalchemy import insert
+
+    from server.db import Database
+    from server.models import PostingCap
+    from tests.conftest import scan
+
+    async with world.server.client("supervisor") as c:
+        await ok(await c.patch("/api/locations/A1", json={"pick_sequence": 1}))
+        await receive(c, EAN_PLAIN, 2, "A1")
+        await receive(c, EAN_PLAIN, 5, "A2")
+        await customer(c)
+        number = await confirmed(c, [("PLAIN", 2, 10)])
+        pl = await ok(await c.post("/api/pick-lists", json={"orders": [number]}), 201)
+        first = pl["lines"][0]
+        assert (first["location"], first["qty"]) == ("A1", 2)
+        url = f"/api/pick-lists/{pl['number']}"
+        after = await ok(await c.post(f"{url}/lines/{first['id']}/short", json={}))
+        assert [(ln["location"], ln["qty"]) for ln in after["lines"]] == [("A1", 2), ("A2", 2)]
+        # The late pick of the short line: the writer's half (cap usage + the move).
+        db = Database(world.server.settings.database_url)
+        try:
+            async with db.session(write=True) as session:
+                await session.execute(
+                    insert(PostingCap).values(
+                        key=f"{pl['number']}:{first['id']}", used=1, updated_seq=0
+                    )
+                )
+        finally:
+            await db.dispose()
+        body = scan(type="transfer", code=EAN_PLAIN, qty=1, location="A1", to_location="STAGE")
+        assert (await ok(await c.post("/api/scans", json=body)))["status"] == "applied"
+        await ok(await c.post(f"{url}/scans", json=pick("A2", EAN_PLAIN, qty=2)))
+        o = await ok(await c.get(f"/api/sales-orders/{number}"))
+        assert (o["status"], o["lines"][0]["picked"]) == ("picked", 3)
+        await ok(await c.post(f"/api/sales-orders/{number}/pack", json={"packages": [{}]}))
+        o = await ok(await c.post(f"/api/sales-orders/{number}/ship", json={}))
+        assert (o["lines"][0]["shipped"], o["invoiced"]) == (2, 20)
+        book = await stock(c)
+        assert book[("WH1:CUSTOMER", "PLAIN", None)] == 2 and book[("STAGE", "PLAIN", None)] == 1
+        history = await ok(await c.get(f"/api/sales-orders/{number}/history"))
+        assert "1 picked beyond the order stay in staging" in history[-1]["note"]
