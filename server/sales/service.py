@@ -30,7 +30,7 @@ anything was picked; ``credit_hold`` until a supervisor releases it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -855,35 +855,38 @@ class SalesFlow:
         if events:
             await self.hub.publish_events(events)
 
-    async def _run(self, method: str, *args: Any) -> SalesOrderPublic:
+    async def _run(
+        self, action: Callable[[SalesService], Awaitable[SalesOrderPublic]]
+    ) -> SalesOrderPublic:
+        """One unit of work, then its events (after the commit)."""
         async with self.db.session(write=True) as session:
             service = self._service(session)
-            result: SalesOrderPublic = await getattr(service, method)(*args)
+            result = await action(service)
         await self.publish(service.events)
         return result
 
     async def create(self, data: SalesOrderCreate) -> SalesOrderPublic:
-        return await self._run("create", data)
+        return await self._run(lambda s: s.create(data))
 
     async def confirm(self, number: str) -> SalesOrderPublic:
-        return await self._run("confirm", number)
+        return await self._run(lambda s: s.confirm(number))
 
     async def reserve(self, number: str) -> SalesOrderPublic:
-        return await self._run("reserve_backorders", number)
+        return await self._run(lambda s: s.reserve_backorders(number))
 
     async def release_credit(self, number: str, reason: str) -> SalesOrderPublic:
-        return await self._run("release_credit", number, reason)
+        return await self._run(lambda s: s.release_credit(number, reason))
 
     async def pack(self, number: str, data: PackIn) -> SalesOrderPublic:
-        return await self._run("pack", number, data)
+        return await self._run(lambda s: s.pack(number, data))
 
     async def cancel(self, number: str, data: CancelIn) -> SalesOrderPublic:
-        result = await self._run("cancel", number, data)
+        result = await self._run(lambda s: s.cancel(number, data))
         self.rejudge(result)
         return result
 
     async def deliver(self, number: str, data: DeliverIn) -> SalesOrderPublic:
-        return await self._run("deliver", number, data)
+        return await self._run(lambda s: s.deliver(number, data))
 
     async def ship(self, number: str, data: ShipIn) -> SalesOrderPublic:
         async with self.db.session() as session:
@@ -892,7 +895,7 @@ class SalesFlow:
             if posted.status == "rejected" and posted.error is not None:
                 err = posted.error
                 raise errors.from_code(err.code, err.message, err.details)
-        result = await self._run("record_shipment", number, data)
+        result = await self._run(lambda s: s.record_shipment(number, data))
         self.rejudge(result)
         return result
 
