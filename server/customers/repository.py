@@ -29,7 +29,11 @@ from server.models import (
 )
 
 # Orders whose value is a receivable once shipped.
-INVOICED_STATUSES = (SalesOrderStatus.shipped, SalesOrderStatus.delivered)
+INVOICED_STATUSES = (
+    SalesOrderStatus.backordered,
+    SalesOrderStatus.shipped,
+    SalesOrderStatus.delivered,
+)
 
 
 class CustomersRepository(SessionRepository):
@@ -117,13 +121,16 @@ class CustomersRepository(SessionRepository):
         return await self._sum(stmt)
 
     async def open_orders(self, customer_id: int, exclude_order: int | None = None) -> Decimal:
-        stmt = select(func.coalesce(func.sum(col(SalesOrder.total)), 0)).where(
+        """What accepted orders will still invoice (their total less what they invoiced)."""
+        where = [
             col(SalesOrder.customer_id) == customer_id,
             col(SalesOrder.status).in_(list(RESERVING_STATUSES)),
-        )
+        ]
         if exclude_order is not None:
-            stmt = stmt.where(col(SalesOrder.id) != exclude_order)
-        return await self._sum(stmt)
+            where.append(col(SalesOrder.id) != exclude_order)
+        total = select(func.coalesce(func.sum(col(SalesOrder.total)), 0)).where(*where)
+        invoiced = select(func.coalesce(func.sum(col(SalesOrder.invoiced_amount)), 0)).where(*where)
+        return await self._sum(total) - await self._sum(invoiced)
 
     async def _sum(self, stmt: Any) -> Decimal:
         # SUM and COALESCE keep the column's type, so the value comes back as a Decimal.

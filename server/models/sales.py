@@ -104,7 +104,10 @@ class SalesOrderStatus(StrEnum):
     partially_picked = "partially_picked"
     picked = "picked"  # everything allocated was picked (or reported short)
     packed = "packed"  # packages recorded
-    shipped = "shipped"  # left the warehouse: invoiced (a receivable)
+    # A back-order order shipped what it had; the rest waits for stock (reserve, pick,
+    # pack and ship it again). Invoiced for what was shipped.
+    backordered = "backordered"
+    shipped = "shipped"  # left the warehouse in full: invoiced (a receivable)
     delivered = "delivered"  # the customer signed for it
     cancelled = "cancelled"
 
@@ -117,6 +120,7 @@ RESERVING_STATUSES = frozenset(
         SalesOrderStatus.partially_picked,
         SalesOrderStatus.picked,
         SalesOrderStatus.packed,
+        SalesOrderStatus.backordered,
     }
 )
 
@@ -137,6 +141,7 @@ class SalesOrder(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=500)
     total: Decimal = qty_field(default=Decimal(0))  # ordered qty x price
     invoiced_amount: Decimal = qty_field(default=Decimal(0))  # shipped qty x price
+    shipments: int = 0  # shipments made (a back-order order ships more than once)
     carrier: str | None = Field(default=None, max_length=100)
     tracking_number: str | None = Field(default=None, max_length=100)
     signed_by: str | None = Field(default=None, max_length=200)

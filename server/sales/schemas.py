@@ -139,6 +139,7 @@ class SalesOrderPublic(BaseModel):
     note: str | None
     total: Qty
     invoiced: Qty
+    shipments: int
     carrier: str | None
     tracking_number: str | None
     signed_by: str | None

@@ -101,6 +101,7 @@ IN_PICKING = (
     SalesOrderStatus.reserved,
     SalesOrderStatus.partially_picked,
     SalesOrderStatus.picked,
+    SalesOrderStatus.backordered,
 )
 MILLI = Decimal("0.001")
 
@@ -117,14 +118,21 @@ def open_reservation(ln: SalesOrderLine) -> Decimal:
 
 
 def progress(lines: Sequence[SalesOrderLine]) -> SalesOrderStatus:
-    """Where picking has brought an accepted order."""
-    picked = sum((ln.picked_qty for ln in lines), ZERO)
+    """Where picking has brought an accepted order (picked means: picked, not shipped yet)."""
+    waiting = sum((ln.picked_qty - ln.shipped_qty for ln in lines), ZERO)
     pending = sum((open_reservation(ln) for ln in lines), ZERO)
-    if picked > 0:
+    if waiting > 0:
         return SalesOrderStatus.picked if pending == 0 else SalesOrderStatus.partially_picked
+    if pending == 0 and any(ln.shipped_qty for ln in lines):
+        return SalesOrderStatus.backordered
     if all(ln.allotted_qty >= ln.qty for ln in lines) and pending > 0:
         return SalesOrderStatus.reserved
     return SalesOrderStatus.confirmed
+
+
+def backordered(ln: SalesOrderLine) -> Decimal:
+    """What an order line still waits for: ordered, not shipped, not given up as short."""
+    return max(ln.qty - ln.shipped_qty - ln.short_qty, ZERO)
 
 
 def on_time(order: SalesOrder, today: date) -> tuple[bool | None, int | None]:
@@ -455,6 +463,12 @@ class SalesService:
     async def cancel(self, number: str, data: CancelIn) -> SalesOrderPublic:
         self.who.check_role(SALES_ROLES, "cancel sales orders")
         order = await self.order(number)
+        if order.status == SalesOrderStatus.backordered:
+            # What was shipped stays shipped (and invoiced); the customer gives up the rest.
+            await self.release_reservations(order)
+            note = "back-order cancelled" + (f": {data.reason}" if data.reason else "")
+            await self.set_status(order, SalesOrderStatus.shipped, note)
+            return await self.public(order)
         if order.status not in CANCELLABLE:
             raise errors.InvalidState(
                 f"{number} is {order.status}; once picking has begun it can no longer be cancelled."
@@ -500,7 +514,8 @@ class SalesService:
         taken = await self.repo.sscc_taken(ssccs)
         if taken:
             raise errors.AlreadyExists(f"SSCC {taken[0]} labels another package already.")
-        for no, p in enumerate(data.packages, start=1):
+        first = len(await self.repo.packages(order.id)) + 1  # an earlier shipment's too
+        for no, p in enumerate(data.packages, start=first):
             await self.repo.add(
                 Package(
                     order_id=order.id,
@@ -554,11 +569,16 @@ class SalesService:
         return out
 
     async def shipment_value(self, order: SalesOrder) -> Decimal:
+        """What shipping now would invoice: what is planned and not shipped yet, priced."""
         assert order.id is not None
+        plan, _excess = await self.shipment_plan(order)
+        shipped = await self.shipped_by_lot(order)
+        prices = {ln.product_id: ln.unit_price for ln in await self.repo.lines(order.id)}
         return sum(
             (
-                (min(ln.picked_qty, ln.qty) * ln.unit_price).quantize(MILLI)
-                for ln in await self.repo.lines(order.id)
+                ((qty - shipped.get(key, ZERO)) * prices.get(key[1], ZERO)).quantize(MILLI)
+                for key, qty in plan.items()
+                if qty > shipped.get(key, ZERO)
             ),
             ZERO,
         )
@@ -599,7 +619,9 @@ class SalesService:
             if left <= 0:
                 continue
             scan = ScanIn(
-                event_id=UUID(document_event_id(number, "ship", staging, pid, lot or "")),
+                event_id=UUID(
+                    document_event_id(number, "ship", order.shipments + 1, staging, pid, lot or "")
+                ),
                 type=MoveKind.pick,
                 code=products[pid].sku,
                 qty=left,
@@ -624,19 +646,26 @@ class SalesService:
         for (_staging, pid, _lot), qty in shipped_lots.items():
             shipped[pid] += qty
         invoiced = ZERO
-        for ln in await self.repo.lines(order.id):
+        lines = await self.repo.lines(order.id)
+        for ln in lines:
             ln.shipped_qty = shipped.get(ln.product_id, ZERO)
             invoiced += (ln.shipped_qty * ln.unit_price).quantize(MILLI)
             await self.repo.add(ln)
-        await self.release_reservations(order)
+        waiting = order.backorder and any(backordered(ln) > 0 for ln in lines)
+        if not waiting:
+            await self.release_reservations(order)
         order.invoiced_amount = invoiced
+        order.shipments += 1
         order.shipped_at = _now()
         order.carrier = data.carrier or order.carrier
         order.tracking_number = data.tracking_number or order.tracking_number
-        note = f"invoiced {invoiced:f}"
+        note = f"shipment {order.shipments}; invoiced {invoiced:f}"
         if excess > 0:
             note += f"; {excess.normalize():f} picked beyond the order stay in staging"
-        await self.set_status(order, SalesOrderStatus.shipped, note)
+        if waiting:
+            note += "; the rest is back-ordered"
+        status = SalesOrderStatus.backordered if waiting else SalesOrderStatus.shipped
+        await self.set_status(order, status, note)
         return await self.public(order)
 
     async def deliver(self, number: str, data: DeliverIn) -> SalesOrderPublic:
@@ -688,6 +717,7 @@ class SalesService:
             note=order.note,
             total=order.total,
             invoiced=order.invoiced_amount,
+            shipments=order.shipments,
             carrier=order.carrier,
             tracking_number=order.tracking_number,
             signed_by=order.signed_by,

@@ -121,6 +121,7 @@ def upgrade() -> None:
     sa.Column('note', sa.String(length=500), nullable=True),
     sa.Column('total', sa.BigInteger(), nullable=False),
     sa.Column('invoiced_amount', sa.BigInteger(), nullable=False),
+    sa.Column('shipments', sa.Integer(), nullable=False),
     sa.Column('carrier', sa.String(length=100), nullable=True),
     sa.Column('tracking_number', sa.String(length=100), nullable=True),
     sa.Column('signed_by', sa.String(length=200), nullable=True),

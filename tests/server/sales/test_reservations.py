@@ -251,3 +251,82 @@ async def test_a_pick_between_its_two_transactions_is_not_counted_twice(world: W
         assert await available(c, "PLAIN") == {"on_hand": 0, "reserved": 0, "available": 0}
         await ok(await c.post("/api/alerts/evaluate"))
         assert await _open_alerts(c, "negative_available") == []
+
+
+async def test_a_back_order_ships_in_two_shipments(world: World) -> None:
+    from tests.server.sales.test_orders import pick_all
+
+    async with world.server.client("supervisor") as c:
+        await receive(c, EAN_PLAIN, 3, "A1")
+        await customer(c)
+        number = await confirmed(c, [("PLAIN", 5, 10)], backorder=True)
+        await pick_all(c, [number])
+        await ok(await c.post(f"/api/sales-orders/{number}/pack", json={"packages": [{}]}))
+        o = await ok(await c.post(f"/api/sales-orders/{number}/ship", json={}))
+        assert (o["status"], o["shipments"], o["invoiced"]) == ("backordered", 1, 30)
+        assert [(ln["shipped"], ln["backordered"], ln["reserved"]) for ln in o["lines"]] == [
+            (3, 2, 0)
+        ]
+        credit = await ok(await c.get("/api/customers/ACME/credit"))
+        assert (credit["receivables"], credit["open_orders"]) == (30, 20)
+        expect_error(
+            await c.post(f"/api/sales-orders/{number}/deliver", json={"signed_by": "x"}),
+            409,
+            "invalid_state",
+        )
+        expect_error(
+            await c.post("/api/pick-lists", json={"orders": [number]}), 409, "invalid_state"
+        )
+
+        await receive(c, EAN_PLAIN, 4, "A2")
+        o = await ok(await c.post(f"/api/sales-orders/{number}/reserve"))
+        assert (o["status"], o["lines"][0]["reserved"], o["lines"][0]["backordered"]) == (
+            "reserved",
+            2,
+            0,
+        )
+        await pick_all(c, [number])
+        o = await ok(await c.post(f"/api/sales-orders/{number}/pack", json={"packages": [{}]}))
+        assert [p["no"] for p in o["packages"]] == [1, 2]
+        o = await ok(await c.post(f"/api/sales-orders/{number}/ship", json={}))
+        assert (o["status"], o["shipments"], o["invoiced"], o["lines"][0]["shipped"]) == (
+            "shipped",
+            2,
+            50,
+            5,
+        )
+        moves = [m for m in await ok(await c.get("/api/moves")) if m["reference"] == number]
+        assert [(m["from_location"], m["to_location"], m["qty"]) for m in moves] == [
+            ("STAGE", "WH1:CUSTOMER", 3),
+            ("STAGE", "WH1:CUSTOMER", 2),
+        ]
+        assert (await available(c, "PLAIN")) | {"warehouse": None, "sku": None} == {
+            "warehouse": None,
+            "sku": None,
+            "on_hand": 2,
+            "reserved": 0,
+            "available": 2,
+        }
+        await ok(await c.post(f"/api/sales-orders/{number}/deliver", json={"signed_by": "x"}))
+
+
+async def test_cancelling_a_back_order_keeps_what_was_shipped(world: World) -> None:
+    from tests.server.sales.test_orders import pick_all
+
+    async with world.server.client("supervisor") as c:
+        await receive(c, EAN_PLAIN, 1, "A1")
+        await customer(c)
+        number = await confirmed(c, [("PLAIN", 4, 10)], backorder=True)
+        await pick_all(c, [number])
+        await ok(await c.post(f"/api/sales-orders/{number}/pack", json={"packages": [{}]}))
+        assert (await ok(await c.post(f"/api/sales-orders/{number}/ship", json={})))[
+            "status"
+        ] == "backordered"
+        o = await ok(
+            await c.post(f"/api/sales-orders/{number}/cancel", json={"reason": "no longer needed"})
+        )
+        assert (o["status"], o["invoiced"], o["lines"][0]["backordered"]) == ("shipped", 10, 0)
+        history = await ok(await c.get(f"/api/sales-orders/{number}/history"))
+        assert history[-1]["note"] == "back-order cancelled: no longer needed"
+        credit = await ok(await c.get("/api/customers/ACME/credit"))
+        assert (credit["receivables"], credit["open_orders"]) == (10, 0)
