@@ -14,7 +14,12 @@ from server.kit.quantity import ZERO
 from server.models import SalesOrderStatus
 from server.sales.service import SalesService
 
-PRINTABLE = (SalesOrderStatus.packed, SalesOrderStatus.shipped, SalesOrderStatus.delivered)
+PRINTABLE = (
+    SalesOrderStatus.packed,
+    SalesOrderStatus.backordered,
+    SalesOrderStatus.shipped,
+    SalesOrderStatus.delivered,
+)
 
 # One stylesheet for every printed document: A4, black on white, readable at arm's length.
 PRINT_CSS = """
