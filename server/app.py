@@ -33,6 +33,7 @@ from server.codes.endpoints import router as codes_router
 from server.codes.resolver import register_document_kind
 from server.counts.endpoints import router as counts_router
 from server.counts.repository import COUNT_SESSION_DOCUMENT
+from server.customers.endpoints import router as customers_router
 from server.db import Database
 from server.deps import AppState
 from server.health.endpoints import router as health_router
@@ -40,10 +41,17 @@ from server.kit.body_limit import BodyLimit
 from server.ledger.endpoints import router as ledger_router
 from server.ledger.writer import ScanWriter
 from server.migrate import upgrade
+from server.picking.endpoints import router as pick_lists_router
+from server.picking.repository import PICK_LIST_DOCUMENT
 from server.purchasing.endpoints import router as purchasing_router
 from server.purchasing.repository import PURCHASE_ORDER_DOCUMENT
 from server.receiving.endpoints import router as receiving_router
 from server.receiving.repository import RECEIPT_DOCUMENT
+from server.returns.endpoints import router as returns_router
+from server.returns.repository import RETURN_DOCUMENT
+from server.sales.endpoints import availability_router
+from server.sales.endpoints import router as sales_orders_router
+from server.sales.repository import SALES_ORDER_DOCUMENT
 from server.scans.endpoints import router as scans_router
 from server.scans.schemas import ScanIn
 from server.settings import Settings
@@ -145,7 +153,19 @@ def create_app(settings: Settings, *, migrate: bool = False) -> FastAPI:
         transfers_router,
     ):
         app.include_router(router)
-    for router in (suppliers_router, purchasing_router, receiving_router):  # inbound
+    # Outbound (issue 6).
+    for document in (SALES_ORDER_DOCUMENT, PICK_LIST_DOCUMENT, RETURN_DOCUMENT):
+        register_document_kind(document)
+    for router in (
+        suppliers_router,  # inbound (issue 5)
+        purchasing_router,
+        receiving_router,
+        customers_router,  # outbound (issue 6)
+        sales_orders_router,
+        availability_router,
+        pick_lists_router,
+        returns_router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -254,3 +254,43 @@ class ShortDated(AppError):
     """A lot with less remaining shelf life than receiving accepts."""
 
     status, code = 409, "short_dated"
+
+
+# Outbound (issue 6): orders, picking, returns. Pinned like the scan codes: a handheld
+# switches on them to tell a picker what went wrong.
+class InsufficientAvailable(AppError):
+    """Confirming an order needs more than is available to promise (on hand - reserved)."""
+
+    status, code = 409, "insufficient_available"
+
+
+class CreditLimitExceeded(AppError):
+    """Shipping would take the customer's receivables over the credit limit."""
+
+    status, code = 409, "credit_limit_exceeded"
+
+
+class WrongLocation(AppError):
+    status, code = 422, "wrong_location"
+
+
+class WrongItem(AppError):
+    status, code = 422, "wrong_item"
+
+
+class WrongLot(AppError):
+    status, code = 422, "wrong_lot"
+
+
+class OverPick(AppError):
+    status, code = 409, "over_pick"
+
+
+class PickListClaimed(AppError):
+    """Another picker has taken that pick list."""
+
+    status, code = 409, "pick_list_claimed"
+
+
+class OverReturn(AppError):
+    status, code = 409, "over_return"

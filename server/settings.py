@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Confirming a PO beyond its month's budget warns; beyond budget x this it is refused.
     budget_hard_limit: Decimal = Field(default=Decimal("1.10"), ge=1)
 
+    # Outbound: what a sales order confirmation cannot reserve is back-ordered (true) or the
+    # confirmation is refused (false); an order may say otherwise.
+    sales_backorder: bool = False
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         if self.env != "dev" and self.secret_key == PLACEHOLDER_SECRET:

@@ -4,14 +4,28 @@ so that two evaluators (two processes) never raise one condition twice."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
-from server.models import VIRTUAL_KINDS, Alert, Location, Lot, Product, StockQuant, Warehouse
+from server.kit.quantity import ZERO
+from server.models import (
+    VIRTUAL_KINDS,
+    Alert,
+    Location,
+    Lot,
+    PickLine,
+    PickList,
+    Product,
+    Reservation,
+    StockQuant,
+    Warehouse,
+)
+from server.sales.repository import open_reservations, sellable_on_hand, unrecorded_picks
 
 Pair = tuple[int, int]  # warehouse, product
 
@@ -46,6 +60,35 @@ class AlertsRepository:
             .distinct()
         )
         return {(w, p) for w, p in await self.session.execute(stmt)}
+
+    async def reserved_pairs(self) -> set[Pair]:
+        stmt = select(col(Reservation.warehouse_id), col(Reservation.product_id)).where(
+            col(Reservation.qty) > 0
+        )
+        return {(w, p) for w, p in await self.session.execute(stmt.distinct())}
+
+    async def available(self, pairs: Sequence[Pair], today: date) -> dict[Pair, Decimal]:
+        """Available to promise per pair: sellable on hand - open reservations (the figure
+        ``GET /api/availability`` shows)."""
+        out: dict[Pair, Decimal] = {}
+        on_hand = sellable_on_hand(None, today).where(
+            tuple_(col(Location.warehouse_id), col(StockQuant.product_id)).in_(list(pairs))
+        )
+        for r in await self.session.execute(on_hand):
+            out[(r.warehouse_id, r.product_id)] = r.qty
+        reserved = open_reservations(None).where(
+            tuple_(col(Reservation.warehouse_id), col(Reservation.product_id)).in_(list(pairs))
+        )
+        for r in await self.session.execute(reserved):
+            key = (r.warehouse_id, r.product_id)
+            out[key] = out.get(key, ZERO) - r.qty
+        picks = unrecorded_picks(None).where(
+            tuple_(col(PickList.warehouse_id), col(PickLine.product_id)).in_(list(pairs))
+        )
+        for r in await self.session.execute(picks):
+            key = (r.warehouse_id, r.product_id)
+            out[key] = out.get(key, ZERO) + (r.used - r.recorded)
+        return out
 
     async def open_pairs(self, kinds: Sequence[str]) -> set[Pair]:
         stmt = select(col(Alert.warehouse_id), col(Alert.product_id)).where(

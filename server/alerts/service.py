@@ -69,8 +69,12 @@ def judge(
     warehouses: dict[int, str],
     today: date,
     expiry_days: int,
+    available: dict[Pair, Decimal] | None = None,
 ) -> dict[str, Condition]:
-    """Every condition that holds, by key (pure: the rules of the stock alerts)."""
+    """Every condition that holds, by key (pure: the rules of the stock alerts).
+
+    ``available`` (available to promise: sellable on hand - open reservations, per
+    warehouse and product) is what ``negative_available`` judges; without it, on hand."""
     on_hand: dict[Pair, Decimal] = {}
     found: dict[str, Condition] = {}
     soon = today + timedelta(days=expiry_days)
@@ -105,15 +109,19 @@ def judge(
         else:
             continue
         found[c.key] = c
-    for (wid, pid), qty in on_hand.items():
+    for pair in sorted(set(on_hand) | set(available or {})):
+        wid, pid = pair
+        qty = on_hand.get(pair, ZERO)
         p, wh = products[pid], warehouses.get(wid, "?")
         conditions = []
-        if qty < 0:
-            conditions.append(
-                Condition(
-                    NEGATIVE.name, wid, pid, None, f"{p.sku} is at {qty:f} in {wh}.", qty, ZERO
-                )
+        free = available.get(pair, ZERO) if available is not None else qty
+        if free < 0:
+            text = (
+                f"{p.sku}: {free:f} available in {wh} (sellable on hand - reserved)."
+                if available is not None
+                else f"{p.sku} is at {qty:f} in {wh}."
             )
+            conditions.append(Condition(NEGATIVE.name, wid, pid, None, text, free, ZERO))
         if p.safety_stock > 0 and qty < p.safety_stock:
             conditions.append(
                 Condition(
@@ -200,7 +208,11 @@ class AlertEvaluator:
     async def sweep(self) -> EvaluateResult:
         async with self.db.session() as session:
             repo = AlertsRepository(session)
-            pairs = await repo.stocked_pairs() | await repo.open_pairs(sorted(STOCK_KINDS))
+            pairs = (
+                await repo.stocked_pairs()
+                | await repo.reserved_pairs()
+                | await repo.open_pairs(sorted(STOCK_KINDS))
+            )
         result = await self._judge(pairs)
         for sweep in self._sweepers:
             more = await sweep()
@@ -218,11 +230,17 @@ class AlertEvaluator:
             async with self.db.session() as session:
                 repo = AlertsRepository(session)
                 holdings = await repo.holdings(ordered)
+                available = await repo.available(ordered, self.today())
                 products = await repo.products(sorted({p for _, p in ordered}))
                 warehouses = await repo.warehouse_codes()
                 current = {a.open_key: a for a in await repo.open_for(ordered, sorted(STOCK_KINDS))}
             wanted = judge(
-                products, holdings, warehouses, self.today(), self.settings.expiry_alert_days
+                products,
+                holdings,
+                warehouses,
+                self.today(),
+                self.settings.expiry_alert_days,
+                available,
             )
             to_raise = [c for k, c in wanted.items() if k not in current]
             to_clear = [a for k, a in current.items() if k not in wanted]

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from server.kit.quantity import Qty
-from server.models import AbcClass, BarcodeKind, LocationKind, Tracking
+from server.models import AbcClass, BarcodeKind, LocationKind, PickStrategy, Tracking
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$"  # no ':' (reserved for virtual locations)
 
@@ -46,6 +46,7 @@ class LocationCreate(BaseModel):
     barcode: str | None = Field(default=None, min_length=1, max_length=128)
     name: str | None = Field(default=None, max_length=200)
     zone: str | None = Field(default=None, min_length=1, max_length=32)
+    pick_sequence: int | None = Field(default=None, ge=0)  # walking order for pick lists
 
 
 class LocationUpdate(BaseModel):
@@ -54,6 +55,7 @@ class LocationUpdate(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     zone: str | None = Field(default=None, max_length=32)
     active: bool | None = None
+    pick_sequence: int | None = Field(default=None, ge=0)  # null: after those with one
 
     _active_not_null = field_validator("active")(_not_null)
 
@@ -67,6 +69,7 @@ class LocationPublic(BaseModel):
     zone: str | None
     active: bool
     virtual: bool
+    pick_sequence: int | None = None
 
 
 class BarcodePublic(BaseModel):
@@ -97,6 +100,7 @@ class ProductBase(BaseModel):
     default_location: str | None = Field(default=None, min_length=1, max_length=128)
     category: str | None = Field(default=None, min_length=1, max_length=64)
     min_shelf_life_days: int | None = Field(default=None, ge=0, le=36500)
+    pick_strategy: PickStrategy = PickStrategy.fefo  # which lot a pick list takes first
 
 
 class ProductCreate(ProductBase):
@@ -124,9 +128,17 @@ class ProductUpdate(BaseModel):
     default_location: str | None = Field(default=None, min_length=1, max_length=128)  # null: none
     category: str | None = Field(default=None, min_length=1, max_length=64)  # null: none
     min_shelf_life_days: int | None = Field(default=None, ge=0, le=36500)  # null: the default
+    pick_strategy: PickStrategy | None = None
 
     _no_nulls = field_validator(
-        "name", "unit", "tracking", "safety_stock", "unit_cost", "allow_negative", "active"
+        "name",
+        "unit",
+        "tracking",
+        "safety_stock",
+        "unit_cost",
+        "allow_negative",
+        "active",
+        "pick_strategy",
     )(_not_null)
 
 
@@ -150,3 +162,4 @@ class ProductPublic(BaseModel):
     default_location: str | None = None
     category: str | None = None
     min_shelf_life_days: int | None = None
+    pick_strategy: PickStrategy = PickStrategy.fefo

@@ -23,6 +23,7 @@ from server.models import (
     BarcodeKind,
     Location,
     LocationKind,
+    PickStrategy,
     Product,
     ProductBarcode,
     Tracking,
@@ -123,6 +124,7 @@ class CatalogService:
             barcode=data.barcode,
             name=data.name,
             zone=data.zone,
+            pick_sequence=data.pick_sequence,
         )
         await self.repo.add(loc)
         return _location_public(loc, wh.code)
@@ -289,6 +291,7 @@ def _location_public(loc: Location, warehouse: str) -> LocationPublic:
         zone=loc.zone,
         active=loc.active,
         virtual=kind.is_virtual,
+        pick_sequence=loc.pick_sequence,
     )
 
 
@@ -309,4 +312,5 @@ def _product_public(p: Product, barcodes: list[ProductBarcode]) -> ProductPublic
         ],
         category=p.category,
         min_shelf_life_days=p.min_shelf_life_days,
+        pick_strategy=PickStrategy(p.pick_strategy),
     )

@@ -20,6 +20,7 @@ from server.catalog.repository import CatalogRepository
 from server.catalog.schemas import LocationCreate, ProductCreate, WarehouseCreate
 from server.catalog.service import CatalogService
 from server.db import Database
+from server.demo.outbound import seed_outbound
 from server.ledger.repository import LedgerWriteRepository
 from server.ledger.service import LedgerService, PendingScan
 from server.models import LocationKind, MoveKind, Role, Tracking
@@ -195,6 +196,7 @@ async def seed(
                 )
     # After the catalogue's commit: the ledger writes on its own (synchronous) connection.
     await asyncio.to_thread(_apply, db, scans)
+    await seed_outbound(db, admin)  # customers, a confirmed order on the picker's pick list
     return DemoInfo(device.name, device.key)
 
 

@@ -50,6 +50,9 @@ class Route(StrEnum):
     from_transit = "from_transit"
     # adjust: the in-transit ``location`` -> its warehouse's inventory loss (a shortage).
     transit_loss = "transit_loss"
+    # receive: its warehouse's customer location -> ``location``, a returns location (goods
+    # a customer sends back, on a return authorisation).
+    from_customer = "from_customer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +307,7 @@ class LedgerService:
             Route.to_transit: MoveKind.transfer,
             Route.from_transit: MoveKind.transfer,
             Route.transit_loss: MoveKind.adjust,
+            Route.from_customer: MoveKind.receive,
         }
         if route is None:
             return None
@@ -311,6 +315,8 @@ class LedgerService:
             raise errors.InvalidScan(f"A {route} posting is a {wanted[route]} scan, not {kind}.")
         if route == Route.transit_loss and location.kind != LocationKind.in_transit:
             raise errors.InvalidLocation(f"{location.code} is not an in-transit location.")
+        if route == Route.from_customer and location.kind != LocationKind.returns:
+            raise errors.InvalidLocation(f"{location.code} is not a returns location.")
         if route != Route.from_transit:
             return None
         other = look.locations.get(item.counterpart or "")
@@ -426,6 +432,8 @@ class LedgerService:
             loss = self._virtual(wh, LocationKind.inventory_loss, look)
             src, dst = (loss, loc) if variance > 0 else (loc, loss)
             qty = abs(variance)
+        elif it.route == Route.from_customer:
+            src, dst, qty = self._virtual(wh, LocationKind.customer, look), loc, it.qty
         elif it.kind == MoveKind.receive:
             src, dst, qty = self._virtual(wh, LocationKind.supplier, look), loc, it.qty
         elif it.kind == MoveKind.pick:

@@ -53,3 +53,5 @@ class Location(SQLModel, table=True):
     kind: LocationKind = Field(default=LocationKind.bin, sa_type=String(20))
     active: bool = True
     created_at: datetime = ts_field()
+    # Walking order for pick lists (lower first); None: after, by zone and code.
+    pick_sequence: int | None = None

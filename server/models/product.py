@@ -32,6 +32,13 @@ class AbcClass(StrEnum):
     c = "C"
 
 
+class PickStrategy(StrEnum):
+    """Which lot is picked first: first expiry (FEFO), or first in (FIFO, by lot age)."""
+
+    fefo = "fefo"
+    fifo = "fifo"
+
+
 class Product(SQLModel, table=True):
     __tablename__ = "product"
 
@@ -55,6 +62,7 @@ class Product(SQLModel, table=True):
     default_location_id: int | None = Field(default=None, foreign_key="location.id")
     category: str | None = Field(default=None, max_length=64)
     min_shelf_life_days: int | None = None
+    pick_strategy: PickStrategy = Field(default=PickStrategy.fefo, sa_type=String(4))
 
 
 class ProductBarcode(SQLModel, table=True):

@@ -308,6 +308,13 @@ async def test_demo_seeds_and_serves(tmp_path: Path) -> None:
                 assert check_digit_ok(code), f"{code} has a wrong check digit"
             assert {p["sku"] for p in products} >= {row["sku"] for row in stock}
 
+            # Outbound: a confirmed order on an open pick list for the demo picker.
+            orders = {o["number"]: o for o in (await c.get("/api/sales-orders")).json()}
+            assert sorted(o["status"] for o in orders.values()) == ["draft", "reserved"]
+            (pick_list,) = (await c.get("/api/pick-lists", params={"status": "open"})).json()
+            assert pick_list["assigned_to"] == "picker" and pick_list["lines"]
+            assert orders[pick_list["orders"][0]]["customer"] == "C-HUAMART"
+
         # The banner's device key works too, and no secret leaked into it.
         banner = log.read_text()
         keys = re.findall(r"jxcd_[A-Za-z0-9_\-]+", banner)

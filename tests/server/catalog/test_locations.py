@@ -35,6 +35,7 @@ async def test_create_get_patch_delete(world: World) -> None:
             "zone": None,
             "active": True,
             "virtual": False,
+            "pick_sequence": None,
         }
         assert r.json() == created
         assert (await c.get("/api/locations/A3")).json() == created

@@ -53,6 +53,7 @@ async def test_create_get_list_patch_delete(server: RunningServer) -> None:
             "default_location": None,
             "category": None,
             "min_shelf_life_days": None,
+            "pick_strategy": "fefo",
         }
         assert r.json() == created
         assert (await c.get("/api/products/TEA-1")).json() == created
