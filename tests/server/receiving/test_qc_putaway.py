@@ -124,6 +124,11 @@ async def test_qc_rejects_go_to_quarantine_and_putaway_follows_the_suggestions(
         assert stock[("A3", "LOTTED", "L1")] == 8 and stock[("A4", "LOTTED", "L2")] == 5
         assert ("DOCK", "LOTTED", "L1") not in stock and ("DOCK", "PLAIN", None) not in stock
         assert stock[("WH1:QUARANTINE", "LOTTED", "L1")] == 3  # not put away
+        # Quarantined stock is never promised to a customer: only bins are sellable.
+        [row] = await ok(
+            await c.get("/api/availability", params={"warehouse": "WH1", "sku": "LOTTED"})
+        )
+        assert (row["on_hand"], row["available"]) == (13, 13)  # A3: 1 + 7, A4: 5; not the 3
         assert await ok(await c.get(f"/api/receipts/{number}/putaway")) == []
         # QC after putaway started: refused.
         expect_error(
