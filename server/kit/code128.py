@@ -11,11 +11,13 @@ _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
-def code128_svg(text: str, *, height_mm: float = 12.0, human_readable: bool = True) -> str:
+def code128_svg(
+    text: str, *, height_mm: float = 12.0, module_mm: float = 0.3, human_readable: bool = True
+) -> str:
     """An ``<svg>`` element (no XML prologue) to embed in HTML; sized in millimetres, so it
     prints at scannable size whatever the screen."""
     options = {
-        "module_width": 0.3,
+        "module_width": module_mm,
         "module_height": height_mm,
         "quiet_zone": 3.0,
         "font_size": 9 if human_readable else 0,

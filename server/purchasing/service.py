@@ -27,14 +27,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import barcode
-from barcode.writer import SVGWriter
-
 from scanner import InvalidCode, interpret
 from server import errors
 from server.auth.principal import CATALOG_ROLES, Principal
 from server.catalog.repository import CatalogRepository
 from server.db import Database
+from server.kit.code128 import code128_svg
 from server.kit.quantity import ZERO
 from server.models import (
     RECEIVABLE,
@@ -480,7 +478,12 @@ class PurchasingService:
         public = await self.public(po)
         supplier = await self.repo.supplier(po.supplier_id)
         assert supplier is not None
-        return render_po(public, supplier, wh, code128_svg(public.number))
+        return render_po(
+            public,
+            supplier,
+            wh,
+            code128_svg(public.number, height_mm=13, module_mm=0.33, human_readable=False),
+        )
 
 
 def po_event(po: POPublic, event: str) -> dict[str, Any]:
@@ -534,23 +537,6 @@ class PurchasingFlow:
         return await self._run("closed", lambda s: s.close(number))
 
 
-def code128_svg(text: str) -> str:
-    """The Code128 symbol of ``text`` as inline SVG (python-barcode), without the XML
-    prologue so it embeds in HTML."""
-    symbol = barcode.get("code128", text, writer=SVGWriter())
-    svg: bytes = symbol.render(
-        writer_options={
-            "module_width": 0.33,
-            "module_height": 13.0,
-            "quiet_zone": 3.0,
-            "write_text": False,
-            "compress": False,
-        }
-    )
-    out = svg.decode()
-    return out[out.index("<svg") :]
-
-
 def _esc(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
@@ -564,9 +550,9 @@ def _d(value: date | datetime | None) -> str:
 def render_po(po: POPublic, supplier: Supplier, wh: Warehouse, svg: str) -> str:
     """Print-ready HTML (A4, one page per ~25 lines, the number as a Code128 barcode)."""
     rows = "\n".join(
-        f"<tr><td class=n>{ln.line_no}</td><td>{_esc(ln.sku)}</td><td>{_esc(ln.name)}</td>"
+        f"<tr><td class=n>{ln.line_no}</td><td class=k>{_esc(ln.sku)}</td><td>{_esc(ln.name)}</td>"
         f"<td class=n>{_esc(_fmt(ln.qty))}</td><td class=n>{_esc(_money(ln.unit_price))}</td>"
-        f"<td class=n>{_esc(_money(ln.amount))}</td><td>{_d(ln.expected_date)}</td></tr>"
+        f"<td class=n>{_esc(_money(ln.amount))}</td><td class=k>{_d(ln.expected_date)}</td></tr>"
         for ln in po.lines
     )
     override = ""
@@ -602,6 +588,7 @@ def render_po(po: POPublic, supplier: Supplier, wh: Warehouse, svg: str) -> str:
            vertical-align: top; }}
   th {{ font-size: 9pt; text-transform: uppercase; color: #333; border-bottom: 1.5px solid #111; }}
   td.n, th.n {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+  td.k {{ white-space: nowrap; }}  /* SKUs and dates never break at their hyphens */
   tfoot td {{ border-bottom: none; font-weight: 700; }}
   tr {{ page-break-inside: avoid; }}
   .warn {{ border: 1px solid #b45309; color: #7c2d12; padding: 2mm 3mm; }}

@@ -36,7 +36,7 @@ async def test_the_printed_po_shows_its_lines_and_its_barcode_scans(
         for text in (number, "ACME Trading", "88 Harbour Rd", "30 days net"):
             assert text in page
         assert "<svg" in page and "<?xml" not in page
-        assert "<td>PLAIN</td>" in page and ">42.00</td>" in page and ">4.5</td>" in page
+        assert "<td class=k>PLAIN</td>" in page and ">42.00</td>" in page and ">4.5</td>" in page
         assert "Deliver &lt;before&gt; noon" in page  # escaped, never markup
         assert ">87.00</td>" in page  # total: 12 x 3.5 + 4.5 x 10
         expect_error(await c.get("/api/purchase-orders/PO-999999/print"), 404, "not_found")
