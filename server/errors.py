@@ -117,6 +117,12 @@ class InvalidScan(AppError):
     status, code = 422, "invalid_scan"
 
 
+class ReservedReference(AppError):
+    """A plain scan may not carry a document's number: the document counts its own moves."""
+
+    status, code = 422, "reserved_reference"
+
+
 class InvalidCode(AppError):
     status, code = 422, "invalid_code"
 

@@ -47,11 +47,15 @@ class DocumentKind:
     A domain with printable documents registers one (``register_document_kind``) with a
     statement selecting ``number`` and ``status`` for the expanding parameter ``numbers``;
     the resolver then recognises their barcodes.
+
+    ``reserved``: the document reads its moves from the ledger by its number (``reference``),
+    so a plain scan may not carry one (``reserved_reference``).
     """
 
     type: str
     prefix: str
     statement: Any  # a Select of (number, status) WHERE number IN :numbers
+    reserved: bool = True
 
 
 DOCUMENT_KINDS: dict[str, DocumentKind] = {}
@@ -59,6 +63,17 @@ DOCUMENT_KINDS: dict[str, DocumentKind] = {}
 
 def register_document_kind(kind: DocumentKind) -> None:
     DOCUMENT_KINDS[kind.type] = kind
+
+
+def document_kind_of(number: str) -> DocumentKind | None:
+    """The reserved kind whose numbers look like this one (prefix, then digits)."""
+    head = number.strip().upper()
+    for kind in DOCUMENT_KINDS.values():
+        if not kind.reserved:
+            continue
+        if head.startswith(kind.prefix.upper()) and head[len(kind.prefix) :].isdigit():
+            return kind
+    return None
 
 
 @dataclass(slots=True)

@@ -34,6 +34,7 @@ PURCHASE_ORDER_DOCUMENT = DocumentKind(
     select(
         col(PurchaseOrder.number).label("number"), col(PurchaseOrder.status).label("status")
     ).where(col(PurchaseOrder.number).in_(bindparam("numbers", expanding=True))),
+    reserved=False,  # a PO counts its receipts' moves: a free receipt may quote its number
 )
 
 

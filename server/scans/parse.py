@@ -9,6 +9,7 @@ import orjson
 from pydantic import ValidationError
 
 from server import errors
+from server.codes.resolver import document_kind_of
 from server.scans.schemas import ScanIn, ScanResult
 
 _FIELD_CODES = {
@@ -43,7 +44,7 @@ def as_items(payload: Any) -> tuple[list[Any], bool]:
 def validate(item: Any) -> ScanIn | ScanResult:
     """A ``ScanIn``, or the rejection that says what is wrong with it."""
     try:
-        return ScanIn.model_validate(item)
+        scan = ScanIn.model_validate(item)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = [str(p) for p in first.get("loc", ())]
@@ -51,3 +52,12 @@ def validate(item: Any) -> ScanIn | ScanResult:
         event_id = item.get("event_id") if isinstance(item, dict) else None
         message = f"{'.'.join(loc) or 'scan'}: {first.get('msg', 'invalid value')}"
         return ScanResult.rejected(str(event_id)[:64] if event_id else None, code, message)
+    if scan.reference and (kind := document_kind_of(scan.reference)) is not None:
+        # A receipt, transfer or pick list reads what it moved from the ledger by its
+        # number: a plain scan under that number would count as the document's own.
+        err = errors.ReservedReference(
+            f"{scan.reference} is a {kind.type.replace('_', ' ')}'s number; post its scans "
+            "through the document, or give another reference."
+        )
+        return ScanResult.rejected(str(scan.event_id), err.code, err.message)
+    return scan

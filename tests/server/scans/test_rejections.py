@@ -194,6 +194,20 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
         403,
         "forbidden",
     ),
+    (
+        "a receipt's number as reference",
+        "supervisor",
+        {"type": "receive", "code": EAN_PLAIN, "location": "A1", "reference": "RCV-000001"},
+        422,
+        "reserved_reference",
+    ),
+    (
+        "a pick list's number as reference",
+        "supervisor",
+        {"type": "pick", "code": EAN_PLAIN, "location": "A2", "reference": "pk-000007"},
+        422,
+        "reserved_reference",
+    ),
 ]
 
 
@@ -255,3 +269,11 @@ async def test_warehouse_bound_user_cannot_scan_elsewhere(world: World) -> None:
         r = await c.post("/api/scans", json=scan(type="receive", code=EAN_PLAIN, location="B1"))
         assert r.status_code == 200
         assert [m["warehouse"] for m in (await c.get("/api/moves")).json()] == ["WH2"]
+
+
+async def test_a_purchase_order_number_may_be_quoted_on_a_free_receipt(world: World) -> None:
+    """Only numbers of documents that count their moves by reference are reserved."""
+    async with world.server.client("supervisor") as c:
+        body = scan(type="receive", code=EAN_PLAIN, location="A1", reference="PO-000123")
+        r = await c.post("/api/scans", json=body)
+        assert (r.status_code, r.json()["status"]) == (200, "applied")
