@@ -73,3 +73,15 @@ async def _principal(state: StateDep, token: Annotated[str | None, Depends(beare
 
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]
+
+
+async def _reader(
+    state: StateDep, header: Annotated[str | None, Depends(bearer)], token: str | None = None
+) -> Principal:
+    """The bearer header, or ``?token=``: a browser tab opened on a printable document (or
+    a WebSocket) cannot send a header."""
+    return await state.auth.principal(header or token)
+
+
+# For printable documents (GET, read only): the token may come in the query string.
+DocumentReaderDep = Annotated[Principal, Depends(_reader)]

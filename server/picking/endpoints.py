@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from server.deps import PrincipalDep, SessionDep, StateDep
+from server.deps import DocumentReaderDep, PrincipalDep, SessionDep, StateDep
 from server.picking.documents import pick_list_html
 from server.picking.repository import PickingRepository
 from server.picking.schemas import (
@@ -83,7 +83,8 @@ async def short_pick(
 
 
 @router.get("/{number}/print", response_class=HTMLResponse)
-async def print_pick_list(number: str, session: SessionDep, who: PrincipalDep) -> HTMLResponse:
-    """The pick list on paper: its barcode, then the lines in walking order."""
+async def print_pick_list(number: str, session: SessionDep, who: DocumentReaderDep) -> HTMLResponse:
+    """The pick list on paper: its barcode, then the lines in walking order (a browser tab
+    may pass ``?token=``)."""
     service = PickingService(PickingRepository(session), who)
     return HTMLResponse(await pick_list_html(service, number))

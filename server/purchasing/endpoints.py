@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from server.deps import PrincipalDep, SessionDep, StateDep, WriteSessionDep, bearer
+from server.deps import DocumentReaderDep, PrincipalDep, SessionDep, StateDep, WriteSessionDep
 from server.purchasing.repository import PurchasingRepository
 from server.purchasing.schemas import (
     MONTH,
@@ -92,15 +92,10 @@ async def add_ssccs(
 
 @router.get("/purchase-orders/{number}/print", response_class=HTMLResponse)
 async def print_po(
-    number: str,
-    session: SessionDep,
-    state: StateDep,
-    bearer_token: Annotated[str | None, Depends(bearer)],
-    token: str | None = None,
+    number: str, session: SessionDep, state: StateDep, who: DocumentReaderDep
 ) -> HTMLResponse:
-    """Print-ready HTML (A4) with the PO number as a Code128 barcode (inline SVG). A browser
-    tab opened on it cannot send a header: like ``WS /ws/stock`` it takes ``?token=``."""
-    who = await state.auth.principal(bearer_token or token)
+    """Print-ready HTML (A4) with the PO number as a Code128 barcode (inline SVG); a browser
+    tab may pass ``?token=``."""
     service = PurchasingService(PurchasingRepository(session), who, state.settings)
     return HTMLResponse(await service.print_html(number))
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from server.deps import PrincipalDep, SessionDep, StateDep, WriteSessionDep
+from server.deps import DocumentReaderDep, PrincipalDep, SessionDep, StateDep, WriteSessionDep
 from server.sales.documents import delivery_note_html
 from server.sales.repository import SalesRepository
 from server.sales.schemas import (
@@ -148,8 +148,9 @@ async def deliver(
 
 
 @router.get("/{number}/delivery-note", response_class=HTMLResponse)
-async def delivery_note(number: str, session: SessionDep, who: PrincipalDep) -> HTMLResponse:
-    """A print-ready delivery note (HTML, the order number as a Code 128 barcode)."""
+async def delivery_note(number: str, session: SessionDep, who: DocumentReaderDep) -> HTMLResponse:
+    """A print-ready delivery note (HTML, the order number as a Code 128 barcode; a browser
+    tab may pass ``?token=``)."""
     service = SalesService(SalesRepository(session), who)
     return HTMLResponse(await delivery_note_html(service, number))
 

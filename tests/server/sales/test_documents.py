@@ -4,7 +4,7 @@ barcodes, photographed off the page, scan back to the order and the pick list.""
 from __future__ import annotations
 
 from scanner.decode import decode
-from tests.conftest import EAN_LOT, EAN_PLAIN, World
+from tests.conftest import EAN_LOT, EAN_PLAIN, World, expect_error
 from tests.pwa.browser import chromium, require_chromium
 from tests.server.sales.flows import confirmed, customer, ok, pick, receive
 from tests.server.sales.test_orders import days
@@ -50,3 +50,12 @@ async def test_delivery_note_and_pick_list_scan_back(world: World) -> None:
             assert text in note, text
         reads = {r.text for r in decode(await screenshot(note))}
         assert number in reads, reads
+    async with world.server.client(None) as tab:  # a browser tab sends no header: ?token=
+        token = world.server.tokens["supervisor"]
+        for url in (
+            f"/api/pick-lists/{pl['number']}/print",
+            f"/api/sales-orders/{number}/delivery-note",
+        ):
+            assert (await tab.get(url, params={"token": token})).status_code == 200, url
+            expect_error(await tab.get(url), 401, "not_authenticated")
+            expect_error(await tab.get(url, params={"token": "forged"}), 401, "not_authenticated")
