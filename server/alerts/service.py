@@ -242,48 +242,61 @@ class AlertEvaluator:
                 self.settings.expiry_alert_days,
                 available,
             )
-            to_raise = [c for k, c in wanted.items() if k not in current]
-            to_clear = [a for k, a in current.items() if k not in wanted]
-            if not to_raise and not to_clear:
-                return EvaluateResult(raised=0, cleared=0)
-            events: list[dict[str, Any]] = []
-            async with self.db.session(write=True) as session:
-                repo = AlertsRepository(session)
-                now = datetime.now(UTC)
-                changed: list[tuple[str, int]] = []
-                for c in to_raise:
-                    new_id = await repo.raise_(
-                        {
-                            "kind": c.kind,
-                            "warehouse_id": c.warehouse_id,
-                            "product_id": c.product_id,
-                            "lot_id": c.lot_id,
-                            "open_key": c.key,
-                            "message": c.message[:500],
-                            "value": c.value,
-                            "threshold": c.threshold,
-                            "raised_at": now,
-                        }
-                    )
-                    if new_id is not None:
-                        changed.append(("raised", new_id))
-                for a in to_clear:
-                    assert a.id is not None
-                    if await repo.clear(a.id, now):
-                        changed.append(("cleared", a.id))
-                rows = [(event, await repo.get(i)) for event, i in changed]
-                publics = await to_public(repo, [a for _, a in rows if a is not None], warehouses)
-                events = [
-                    {"type": "alert", "event": event, **public.model_dump(mode="json")}
-                    for (event, _), public in zip(rows, publics, strict=True)
-                ]
-            if events:
-                try:
-                    await self.publish(events)
-                except Exception:
-                    log.exception("publishing %d alert events failed", len(events))
-            raised = sum(1 for e in events if e["event"] == "raised")
-            return EvaluateResult(raised=raised, cleared=len(events) - raised)
+            rows = {
+                key: {
+                    "kind": c.kind,
+                    "warehouse_id": c.warehouse_id,
+                    "product_id": c.product_id,
+                    "lot_id": c.lot_id,
+                    "message": c.message[:500],
+                    "value": c.value,
+                    "threshold": c.threshold,
+                }
+                for key, c in wanted.items()
+            }
+            return await reconcile(self.db, self.publish, rows, current, warehouses)
+
+
+async def reconcile(
+    db: Database,
+    publish: Publish,
+    wanted: dict[str, dict[str, Any]],
+    current: dict[str | None, Alert],
+    warehouses: dict[int, str],
+) -> EvaluateResult:
+    """Make the open alerts of a set of conditions what ``wanted`` says (open key -> the
+    alert's values): raise what is not open yet, clear what no longer holds, and publish
+    only the rows this call changed (another process may have raised or cleared one first).
+    ``current``: the open alerts of the same conditions, read before."""
+    to_raise = [(key, values) for key, values in wanted.items() if key not in current]
+    to_clear = [a for key, a in current.items() if key not in wanted]
+    if not to_raise and not to_clear:
+        return EvaluateResult(raised=0, cleared=0)
+    async with db.session(write=True) as session:
+        repo = AlertsRepository(session)
+        now = datetime.now(UTC)
+        changed: list[tuple[str, int]] = []
+        for key, values in to_raise:
+            new_id = await repo.raise_({**values, "open_key": key, "raised_at": now})
+            if new_id is not None:
+                changed.append(("raised", new_id))
+        for a in to_clear:
+            assert a.id is not None
+            if await repo.clear(a.id, now):
+                changed.append(("cleared", a.id))
+        rows = [(event, await repo.get(i)) for event, i in changed]
+        publics = await to_public(repo, [a for _, a in rows if a is not None], warehouses)
+        events = [
+            {"type": "alert", "event": event, **public.model_dump(mode="json")}
+            for (event, _), public in zip(rows, publics, strict=True)
+        ]
+    if events:
+        try:
+            await publish(events)
+        except Exception:
+            log.exception("publishing %d alert events failed", len(events))
+    raised = sum(1 for e in events if e["event"] == "raised")
+    return EvaluateResult(raised=raised, cleared=len(events) - raised)
 
 
 async def to_public(

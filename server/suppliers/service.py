@@ -27,10 +27,9 @@ from decimal import Decimal
 from typing import Any
 
 from server import errors
-from server.alerts.repository import AlertsRepository
 from server.alerts.rules import AlertKind, register_alert_kind
 from server.alerts.schemas import EvaluateResult
-from server.alerts.service import to_public
+from server.alerts.service import reconcile
 from server.auth.principal import CATALOG_ROLES, Principal
 from server.db import Database
 from server.kit.quantity import ZERO
@@ -493,42 +492,14 @@ class QualificationAlerts:
         wanted = qualification_conditions(
             rows, self.today(), self.settings.qualification_alert_days
         )
-        to_raise = [c for k, c in wanted.items() if k not in current]
-        to_clear = [a for k, a in current.items() if k not in wanted]
-        if not to_raise and not to_clear:
-            return EvaluateResult(raised=0, cleared=0)
-        async with self.db.session(write=True) as session:
-            repo = AlertsRepository(session)
-            now = datetime.now(UTC)
-            changed: list[tuple[str, int]] = []
-            for c in to_raise:
-                new_id = await repo.raise_(
-                    {
-                        "kind": c.kind,
-                        "subject": c.supplier,
-                        "open_key": c.key,
-                        "message": c.message[:500],
-                        "value": Decimal(c.days_left),
-                        "threshold": Decimal(self.settings.qualification_alert_days),
-                        "raised_at": now,
-                    }
-                )
-                if new_id is not None:
-                    changed.append(("raised", new_id))
-            for a in to_clear:
-                assert a.id is not None
-                if await repo.clear(a.id, now):
-                    changed.append(("cleared", a.id))
-            alerts = [(event, await repo.get(i)) for event, i in changed]
-            publics = await to_public(repo, [a for _, a in alerts if a is not None], {})
-            events = [
-                {"type": "alert", "event": event, **p.model_dump(mode="json")}
-                for (event, _), p in zip(alerts, publics, strict=True)
-            ]
-        if events:
-            try:
-                await self.publish(events)
-            except Exception:
-                log.exception("publishing %d qualification alerts failed", len(events))
-        raised = sum(1 for e in events if e["event"] == "raised")
-        return EvaluateResult(raised=raised, cleared=len(events) - raised)
+        alerts = {
+            key: {
+                "kind": c.kind,
+                "subject": c.supplier,
+                "message": c.message[:500],
+                "value": Decimal(c.days_left),
+                "threshold": Decimal(self.settings.qualification_alert_days),
+            }
+            for key, c in wanted.items()
+        }
+        return await reconcile(self.db, self.publish, alerts, current, {})
