@@ -145,6 +145,27 @@ class LedgerRepository:
             stmt = stmt.where(loc_t.c.kind.not_in(list(VIRTUAL_KINDS)))
         return list(await self.session.execute(stmt))
 
+    async def document_flows(self, reference: str) -> list[Row[Any]]:
+        """A document's moves (``reference`` = its number) summed per kind, product, lot
+        (``lot_id``, ``lot`` number, ``expiry``) and (from, to) location: what it shipped,
+        received, put away… is read from the ledger, never kept beside it."""
+        keys = (
+            move_t.c.kind,
+            move_t.c.product_id,
+            move_t.c.lot_id,
+            lot_t.c.number.label("lot"),
+            lot_t.c.expiry.label("expiry"),
+            move_t.c.from_location_id,
+            move_t.c.to_location_id,
+        )
+        stmt = (
+            select(*keys, func.sum(move_t.c.qty).label("qty"))
+            .select_from(move_t.outerjoin(lot_t, lot_t.c.id == move_t.c.lot_id))
+            .where(move_t.c.reference == reference)
+            .group_by(*keys)
+        )
+        return list(await self.session.execute(stmt))
+
     async def cap_usage(self, keys: Sequence[str]) -> dict[str, Decimal]:
         """What documents' postings have moved under these cap keys (absent: nothing yet)."""
         if not keys:

@@ -23,7 +23,6 @@ from server.models import (
     ReceiptScan,
     ReceiptStatus,
     ScanEvent,
-    StockMove,
     StockQuant,
     Supplier,
 )
@@ -100,31 +99,6 @@ class ReceivingRepository(SessionRepository):
         stmt = select(
             col(ReceiptScan.product_id), col(ReceiptScan.lot_number), col(ReceiptScan.flags)
         ).where(col(ReceiptScan.receipt_id) == receipt_id, col(ReceiptScan.flags) != "")
-        return list(await self.session.execute(stmt))
-
-    async def flows(self, reference: str) -> list[Row[Any]]:
-        """The receipt's moves, summed per (kind, product, lot, from, to), with lot expiry."""
-        stmt: Any = (
-            select(
-                col(StockMove.kind),
-                col(StockMove.product_id),
-                col(Lot.number).label("lot"),
-                col(Lot.expiry).label("expiry"),
-                col(StockMove.from_location_id),
-                col(StockMove.to_location_id),
-                func.sum(col(StockMove.qty)).label("qty"),
-            )
-            .outerjoin(Lot, col(Lot.id) == col(StockMove.lot_id))
-            .where(col(StockMove.reference) == reference)
-            .group_by(
-                col(StockMove.kind),
-                col(StockMove.product_id),
-                col(Lot.number),
-                col(Lot.expiry),
-                col(StockMove.from_location_id),
-                col(StockMove.to_location_id),
-            )
-        )
         return list(await self.session.execute(stmt))
 
     async def qcs(self, receipt_id: int) -> list[ReceiptQc]:

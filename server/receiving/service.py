@@ -51,6 +51,7 @@ from server.codes.resolver import resolve
 from server.db import Database
 from server.kit.quantity import ZERO
 from server.ledger.posting import document_event_id
+from server.ledger.repository import LedgerRepository
 from server.ledger.service import Cap, PendingScan
 from server.ledger.writer import ScanWriter
 from server.models import (
@@ -190,7 +191,9 @@ class ReceivingService:
     async def flows(self, doc: Doc) -> Flows:
         flows = Flows()
         quarantine = quarantine_code(doc.warehouse.code)
-        for row in await self.repo.flows(doc.receipt.number or ""):
+        for row in await LedgerRepository(self.repo.session).document_flows(
+            doc.receipt.number or ""
+        ):
             key = (row.product_id, row.lot)
             flows.expiry.setdefault(key, row.expiry)
             if row.kind == MoveKind.receive:

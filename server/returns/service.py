@@ -33,6 +33,7 @@ from server.codes.resolver import resolve
 from server.db import Database
 from server.kit.quantity import ZERO
 from server.ledger.posting import document_event_id
+from server.ledger.repository import LedgerRepository
 from server.ledger.service import Cap, PendingScan, Route
 from server.ledger.writer import ScanWriter
 from server.models import (
@@ -159,7 +160,7 @@ class ReturnService:
         flows = Flows()
         returns = await self.repo.returns_location(rma.warehouse_id)
         scrap = await self.sales.repo.virtual_location(rma.warehouse_id, LocationKind.scrap)
-        for r in await self.sales.repo.flows(rma.number or ""):
+        for r in await LedgerRepository(self.repo.session).document_flows(rma.number or ""):
             key = (r.product_id, r.lot)
             if returns is not None and r.to_location_id == returns.id:
                 flows.received[key] += r.qty

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, String, bindparam, cast, delete, func, or_, select
+from sqlalchemy import String, bindparam, cast, delete, func, or_, select
 from sqlmodel import col
 
 from server.codes.resolver import DocumentKind
@@ -36,7 +36,6 @@ from server.models import (
     SalesOrderLine,
     SalesOrderStatus,
     ScanEvent,
-    StockMove,
     StockQuant,
     User,
     Warehouse,
@@ -277,30 +276,6 @@ class SalesRepository(SessionRepository):
             .order_by(col(CreditRelease.id))
         )
         return [(r[0], r[1]) for r in await self.session.execute(stmt)]
-
-    # --- the ledger's word on what left ---
-    async def flows(self, reference: str) -> list[Row[Any]]:
-        """A document's moves summed per (product, lot, from, to)."""
-        stmt: Any = (
-            select(
-                col(StockMove.product_id),
-                col(StockMove.lot_id),
-                col(Lot.number).label("lot"),
-                col(StockMove.from_location_id),
-                col(StockMove.to_location_id),
-                func.sum(col(StockMove.qty)).label("qty"),
-            )
-            .outerjoin(Lot, col(Lot.id) == col(StockMove.lot_id))
-            .where(col(StockMove.reference) == reference)
-            .group_by(
-                col(StockMove.product_id),
-                col(StockMove.lot_id),
-                col(Lot.number),
-                col(StockMove.from_location_id),
-                col(StockMove.to_location_id),
-            )
-        )
-        return list(await self.session.execute(stmt))
 
     async def applied(self, event_id: str) -> str | None:
         """The stored answer to an applied scan: a document's pre-checks must not refuse

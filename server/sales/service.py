@@ -48,6 +48,7 @@ from server.customers.service import CustomerService
 from server.db import Database
 from server.kit.quantity import ZERO
 from server.ledger.posting import document_event_id
+from server.ledger.repository import LedgerRepository
 from server.ledger.service import PendingScan
 from server.ledger.writer import ScanWriter
 from server.models import (
@@ -563,7 +564,7 @@ class SalesService:
         """What the ledger shipped on the order, per (from location, product, lot)."""
         out: dict[LotKey, Decimal] = defaultdict(Decimal)
         customer = await self.repo.virtual_location(order.warehouse_id, LocationKind.customer)
-        for r in await self.repo.flows(order.number or ""):
+        for r in await LedgerRepository(self.repo.session).document_flows(order.number or ""):
             if customer is not None and r.to_location_id == customer.id:
                 out[(r.from_location_id, r.product_id, r.lot)] += r.qty
         return out

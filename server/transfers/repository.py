@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Row, bindparam, func, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlmodel import col
 
 from server.codes.resolver import DocumentKind
@@ -13,9 +12,7 @@ from server.kit.repository import SessionRepository
 from server.models import (
     VIRTUAL_KINDS,
     Location,
-    Lot,
     Product,
-    StockMove,
     Transfer,
     TransferLine,
 )
@@ -71,24 +68,3 @@ class TransfersRepository(SessionRepository):
             return {}
         stmt = select(col(Product.id), col(Product.sku)).where(col(Product.id).in_(list(ids)))
         return {i: s for i, s in await self.session.execute(stmt) if i is not None}
-
-    async def flows(self, reference: str) -> list[Row[Any]]:
-        """The document's moves, summed per (product, lot, from, to)."""
-        stmt: Any = (
-            select(
-                col(StockMove.product_id),
-                col(Lot.number).label("lot"),
-                col(StockMove.from_location_id),
-                col(StockMove.to_location_id),
-                func.sum(col(StockMove.qty)).label("qty"),
-            )
-            .outerjoin(Lot, col(Lot.id) == col(StockMove.lot_id))
-            .where(col(StockMove.reference) == reference)
-            .group_by(
-                col(StockMove.product_id),
-                col(Lot.number),
-                col(StockMove.from_location_id),
-                col(StockMove.to_location_id),
-            )
-        )
-        return list(await self.session.execute(stmt))

@@ -34,6 +34,7 @@ from server.codes.resolver import resolve
 from server.db import Database
 from server.kit.quantity import ZERO
 from server.ledger.posting import document_event_id
+from server.ledger.repository import LedgerRepository
 from server.ledger.service import Cap, PendingScan, Route
 from server.ledger.writer import ScanWriter
 from server.models import (
@@ -150,7 +151,9 @@ class TransferService:
 
     async def flows(self, doc: _Doc) -> Flows:
         flows = Flows()
-        for row in await self.repo.flows(doc.transfer.number or ""):
+        for row in await LedgerRepository(self.repo.session).document_flows(
+            doc.transfer.number or ""
+        ):
             key = (row.product_id, row.lot)
             if row.to_location_id == doc.transit_id:
                 flows.shipped[key] += row.qty
