@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from server.kit.contact import ContactIn as ContactIn  # re-exported: the API names them here
+from server.kit.contact import ContactPublic as ContactPublic
 from server.kit.quantity import Qty
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$"
@@ -22,18 +24,6 @@ def _not_null(value: Any) -> Any:
 
 def money(**kw: Any) -> Any:
     return Field(allow_inf_nan=False, max_digits=15, decimal_places=3, **kw)
-
-
-class ContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=200)
-    role: str | None = Field(default=None, max_length=100)
-    email: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=50)
-
-
-class ContactPublic(ContactIn):
-    id: int
 
 
 class QualificationIn(BaseModel):
