@@ -162,7 +162,10 @@ def demo(
         f"    live stock page   http://{host}:{port}/\n"
         f"    API docs          http://{host}:{port}/docs\n"
         f"  Database: {_shown(settings.database_url)}   Broker: {_shown(settings.broker_url)}\n\n"
-        f"  Logins (username  password):\n{logins}\n{device}"
+        f"  Logins (username  password):\n{logins}\n{device}\n"
+        "  Waiting in the demo: purchase order PO-000001 for the receiver (a receipt at\n"
+        "  DOCK-01: docs/inbound.md), pick list PK-000001 for the picker (handheld page\n"
+        f"  http://{host}:{port}/static/pick.html: docs/outbound.md).\n"
     )
     _serve(settings, host, port, banner)
 
