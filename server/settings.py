@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # re-evaluates every alert this often (time passes: lots expire without a move).
     expiry_alert_days: int = Field(default=30, ge=0)
     alert_sweep_seconds: float = Field(default=300.0, gt=0)
+    # At most one re-judging of moved products per this many seconds under load: the moves
+    # of every batch committed meanwhile are judged together (the first after a pause at once).
+    alert_coalesce_seconds: float = Field(default=0.25, ge=0, le=10)
     # permessage-deflate costs more CPU than it saves on jxc's small JSON messages.
     ws_deflate: bool = False
     # FastAPI's OpenTelemetry hooks: off unless asked for (each request otherwise pays for

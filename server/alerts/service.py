@@ -184,11 +184,17 @@ class AlertEvaluator:
 
     async def _run(self) -> None:
         interval = self.settings.alert_sweep_seconds
+        gap = self.settings.alert_coalesce_seconds
         loop = asyncio.get_running_loop()
         next_sweep = loop.time()
+        last = -gap
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.0, next_sweep - loop.time()))
+            if (wait := last + gap - loop.time()) > 0 and loop.time() < next_sweep:
+                # Under load, batches commit faster than judging them is worth: let the moves
+                # of the next ones join this evaluation.
+                await asyncio.sleep(min(wait, next_sweep - loop.time()))
             self._wake.clear()
             pending, self._pending = self._pending, set()
             try:
@@ -199,6 +205,7 @@ class AlertEvaluator:
                     await self.evaluate(pending)
             except Exception:  # the database is away: the next sweep catches up
                 log.exception("alert evaluation failed")
+            last = loop.time()
 
     async def evaluate(self, codes: Iterable[tuple[str, str]]) -> EvaluateResult:
         async with self.db.session() as session:
