@@ -542,6 +542,12 @@ class PickingService:
         statuses, the list's status; queue the progress event."""
         pl = await self.pick_list(number)
         assert pl.id is not None
+        # Records of concurrent picks run at once: each sets the lines from the caps as it
+        # reads them, so an earlier read committed last would set them back (PostgreSQL's
+        # READ COMMITTED). They take the warehouse's lock, as everything that changes its
+        # reservations does, and read after it.
+        await self.sales.repo.lock_warehouse(pl.warehouse_id)
+        await self.repo.session.refresh(pl)
         lines = await self.repo.lines(pl.id)
         usage = await self.repo.cap_usage([cap_key(pl, x) for x in lines])
         for x in lines:
