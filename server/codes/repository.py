@@ -19,6 +19,15 @@ from server import errors
 from server.codes.resolver import DOCUMENT_KINDS, CodeIndex, DocumentRef, resolve, wanted
 from server.models import Location, Lot, Product, ProductBarcode, Tracking, Warehouse
 
+
+def documents_by_number(model: Any) -> Any:
+    """The statement a ``DocumentKind`` registers: ``number`` and ``status`` of the documents
+    of ``model`` (a table with both columns) whose number is in ``:numbers``."""
+    return select(model.number.label("number"), model.status.label("status")).where(
+        model.number.in_(bindparam("numbers", expanding=True))
+    )
+
+
 product_t = Product.__table__  # type: ignore[attr-defined]
 barcode_t = ProductBarcode.__table__  # type: ignore[attr-defined]
 loc_t = Location.__table__  # type: ignore[attr-defined]

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
+from server.codes.repository import documents_by_number
 from server.codes.resolver import DocumentKind
 from server.kit.repository import SessionRepository
 from server.models import (
@@ -45,9 +46,7 @@ FINAL_LINE = (
 COUNT_SESSION_DOCUMENT = DocumentKind(
     "count_session",
     "CNT-",
-    select(
-        col(CountSession.number).label("number"), col(CountSession.status).label("status")
-    ).where(col(CountSession.number).in_(bindparam("numbers", expanding=True))),
+    documents_by_number(CountSession),
 )
 
 

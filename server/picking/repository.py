@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, or_, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlmodel import col
 
+from server.codes.repository import documents_by_number
 from server.codes.resolver import DocumentKind
 from server.kit.repository import SessionRepository
 from server.ledger.repository import LedgerRepository
@@ -31,9 +32,7 @@ from server.models import (
 PICK_LIST_DOCUMENT = DocumentKind(
     "pick_list",
     "PK-",
-    select(col(PickList.number).label("number"), col(PickList.status).label("status")).where(
-        col(PickList.number).in_(bindparam("numbers", expanding=True))
-    ),
+    documents_by_number(PickList),
 )
 
 

@@ -7,9 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlmodel import col
 
+from server.codes.repository import documents_by_number
 from server.codes.resolver import DocumentKind
 from server.kit.repository import SessionRepository
 from server.models import (
@@ -31,9 +32,7 @@ from server.models import (
 PURCHASE_ORDER_DOCUMENT = DocumentKind(
     "purchase_order",
     "PO-",
-    select(
-        col(PurchaseOrder.number).label("number"), col(PurchaseOrder.status).label("status")
-    ).where(col(PurchaseOrder.number).in_(bindparam("numbers", expanding=True))),
+    documents_by_number(PurchaseOrder),
     reserved=False,  # a PO counts its receipts' moves: a free receipt may quote its number
 )
 

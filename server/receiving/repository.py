@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, func, select
+from sqlalchemy import Row, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
+from server.codes.repository import documents_by_number
 from server.codes.resolver import DocumentKind
 from server.kit.repository import SessionRepository
 from server.models import (
@@ -31,9 +32,7 @@ from server.models import (
 RECEIPT_DOCUMENT = DocumentKind(
     "receipt",
     "RCV-",
-    select(col(Receipt.number).label("number"), col(Receipt.status).label("status")).where(
-        col(Receipt.number).in_(bindparam("numbers", expanding=True))
-    ),
+    documents_by_number(Receipt),
 )
 
 

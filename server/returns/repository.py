@@ -7,9 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, func, select
 from sqlmodel import col
 
+from server.codes.repository import documents_by_number
 from server.codes.resolver import DocumentKind
 from server.kit.repository import SessionRepository
 from server.models import (
@@ -25,10 +26,7 @@ from server.models import (
 RETURN_DOCUMENT = DocumentKind(
     "return",
     "RMA-",
-    select(
-        col(ReturnAuthorization.number).label("number"),
-        col(ReturnAuthorization.status).label("status"),
-    ).where(col(ReturnAuthorization.number).in_(bindparam("numbers", expanding=True))),
+    documents_by_number(ReturnAuthorization),
 )
 
 

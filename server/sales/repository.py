@@ -14,9 +14,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, delete, func, or_, select
+from sqlalchemy import String, cast, delete, func, or_, select
 from sqlmodel import col
 
+from server.codes.repository import documents_by_number
 from server.codes.resolver import DocumentKind
 from server.kit.repository import SessionRepository
 from server.models import (
@@ -45,9 +46,7 @@ from server.models import (
 SALES_ORDER_DOCUMENT = DocumentKind(
     "sales_order",
     "SO-",
-    select(col(SalesOrder.number).label("number"), col(SalesOrder.status).label("status")).where(
-        col(SalesOrder.number).in_(bindparam("numbers", expanding=True))
-    ),
+    documents_by_number(SalesOrder),
 )
 
 

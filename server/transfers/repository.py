@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlmodel import col
 
+from server.codes.repository import documents_by_number
 from server.codes.resolver import DocumentKind
 from server.kit.repository import SessionRepository
 from server.models import (
@@ -21,9 +22,7 @@ from server.models import (
 TRANSFER_DOCUMENT = DocumentKind(
     "transfer",
     "TR-",
-    select(col(Transfer.number).label("number"), col(Transfer.status).label("status")).where(
-        col(Transfer.number).in_(bindparam("numbers", expanding=True))
-    ),
+    documents_by_number(Transfer),
 )
 
 
